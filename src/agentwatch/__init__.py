@@ -1,0 +1,48 @@
+"""agentwatch: monitor AI agents and the LLM calls they make.
+
+    import agentwatch
+    client = agentwatch.instrument(OpenAI())
+    with agentwatch.trace("support-agent", user_id="u1"):
+        client.chat.completions.create(...)
+"""
+
+from __future__ import annotations
+
+from agentwatch.api import configure, flush, get_monitor, instrument, shutdown, status, uninstrument
+from agentwatch.compat import (
+    AnomalyDetector,
+    AnthropicCollector,
+    EventAggregator,
+    EventProcessor,
+    EventStorage,
+    OpenAICollector,
+)
+from agentwatch.config import ConfigError, Settings
+from agentwatch.context import current_trace, trace
+from agentwatch.model import Anomaly, LLMCall, Usage
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Anomaly",
+    "AnomalyDetector",
+    "AnthropicCollector",
+    "ConfigError",
+    "EventAggregator",
+    "EventProcessor",
+    "EventStorage",
+    "LLMCall",
+    "OpenAICollector",
+    "Settings",
+    "Usage",
+    "__version__",
+    "configure",
+    "current_trace",
+    "flush",
+    "get_monitor",
+    "instrument",
+    "shutdown",
+    "status",
+    "trace",
+    "uninstrument",
+]

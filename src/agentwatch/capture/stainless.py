@@ -1,0 +1,234 @@
+"""Instrumentation shared by the ``openai`` and ``anthropic`` SDKs.
+
+Both SDKs send every API call through one method, ``client.request(cast_to, options, *,
+stream, stream_cls)`` (``post`` and the resource methods, the ``.stream()`` helpers and the
+``with_raw_response`` variants all call it). agentwatch replaces that method *on the instance*,
+so only the clients the user instruments are affected and undoing it is deleting one attribute.
+
+On the caller's thread the wrapper reads two clocks, keeps references to the request body and
+the response, and appends a :class:`RawCall` to the transport's queue. A stream keeps its own
+type: only its private iterator is wrapped, so SDK helpers such as ``chat.completions.stream()``
+and ``messages.stream()`` work unchanged, and every chunk reaches the caller as the SDK made it.
+Exceptions from the provider are re-raised untouched; agentwatch's own failures are logged and
+swallowed (and re-raised under pytest, so bugs cannot hide).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import Any
+
+from agentwatch.capture.record import ClientDefaults, RawCall
+from agentwatch.context import _current
+
+log = logging.getLogger(__name__)
+
+MARKER = "_agentwatch_instrumented"
+Submit = Callable[[RawCall], None]
+
+_UNDER_PYTEST = "PYTEST_CURRENT_TEST" in os.environ or "PYTEST_VERSION" in os.environ
+
+
+def _internal_error(what: str) -> None:
+    """An agentwatch bug: never reaches the host app, except under pytest."""
+    if _UNDER_PYTEST:
+        raise
+    log.exception("agentwatch: internal error while %s; your code still runs fine", what)
+
+
+def _note_error(raw: RawCall, exc: BaseException) -> None:
+    raw.error_type = type(exc).__name__
+    status = getattr(exc, "status_code", None)
+    raw.error_status = status if isinstance(status, int) else None
+    raw.error_message = str(exc)[:1000]
+
+
+def _finish(raw: RawCall, submit: Submit) -> None:
+    if raw.submitted:
+        return
+    raw.submitted = True
+    if not raw.end_ns:
+        raw.end_ns = time.perf_counter_ns()
+    submit(raw)
+
+
+def _sync_chunks(raw: RawCall, inner: Iterator[Any], submit: Submit) -> Iterator[Any]:
+    chunks = raw.chunks
+    try:
+        for item in inner:
+            if not chunks:
+                raw.first_chunk_ns = time.perf_counter_ns()
+            chunks.append(item)
+            yield item
+        raw.completed = True
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        _note_error(raw, exc)
+        raise
+    finally:
+        try:
+            _finish(raw, submit)
+        except Exception:
+            _internal_error("finishing a stream")
+
+
+async def _async_chunks(raw: RawCall, inner: AsyncIterator[Any], submit: Submit) -> AsyncIterator[Any]:
+    chunks = raw.chunks
+    try:
+        async for item in inner:
+            if not chunks:
+                raw.first_chunk_ns = time.perf_counter_ns()
+            chunks.append(item)
+            yield item
+        raw.completed = True
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        _note_error(raw, exc)
+        raise
+    finally:
+        try:
+            _finish(raw, submit)
+        except Exception:
+            _internal_error("finishing a stream")
+
+
+def _wrap_sync_stream(stream: Any, raw: RawCall, submit: Submit) -> None:
+    inner = stream._iterator  # openai: an attribute; anthropic: a cached property (computed here)
+    raw.completed = False
+    stream.__dict__["_iterator"] = _sync_chunks(raw, inner, submit)
+    close = stream.close
+
+    def close_and_record() -> None:
+        try:
+            close()
+        finally:
+            _finish(raw, submit)
+
+    stream.close = close_and_record
+
+
+def _wrap_async_stream(stream: Any, raw: RawCall, submit: Submit) -> None:
+    inner = stream._iterator
+    raw.completed = False
+    stream.__dict__["_iterator"] = _async_chunks(raw, inner, submit)
+    close = stream.close
+
+    async def close_and_record() -> None:
+        try:
+            await close()
+        finally:
+            _finish(raw, submit)
+
+    stream.close = close_and_record
+
+
+def _new_record(api: str, options: Any, defaults: ClientDefaults, stream: bool) -> RawCall:
+    body = options.json_data
+    return RawCall(
+        api=api,
+        body=body if isinstance(body, Mapping) else {},
+        client=defaults,
+        trace=_current.get(),
+        start_wall_ns=time.time_ns(),
+        start_ns=time.perf_counter_ns(),
+        stream=stream,
+    )
+
+
+def wrap_client(
+    client: Any,
+    *,
+    routes: Mapping[str, str],
+    defaults: ClientDefaults,
+    submit: Submit,
+    is_async: bool,
+) -> None:
+    """Replace ``client.request`` on this instance with a recording wrapper."""
+    original = client.request
+
+    def sync_request(cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None) -> Any:
+        api = routes.get(options.url)
+        if api is None:
+            return original(cast_to, options, stream=stream, stream_cls=stream_cls)
+        raw = None
+        try:
+            raw = _new_record(api, options, defaults, stream)
+        except Exception:
+            _internal_error("starting a record")
+        try:
+            result = original(cast_to, options, stream=stream, stream_cls=stream_cls)
+        except BaseException as exc:
+            if raw is not None:
+                try:
+                    raw.end_ns = time.perf_counter_ns()
+                    _note_error(raw, exc)
+                    _finish(raw, submit)
+                except Exception:
+                    _internal_error("recording a failed call")
+            raise
+        if raw is not None:
+            try:
+                if stream and hasattr(result, "_iterator"):
+                    _wrap_sync_stream(result, raw, submit)
+                else:
+                    raw.end_ns = time.perf_counter_ns()
+                    raw.response = result
+                    _finish(raw, submit)
+            except Exception:
+                _internal_error("recording a call")
+        return result
+
+    async def async_request(
+        cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None
+    ) -> Any:
+        api = routes.get(options.url)
+        if api is None:
+            return await original(cast_to, options, stream=stream, stream_cls=stream_cls)
+        raw = None
+        try:
+            raw = _new_record(api, options, defaults, stream)
+        except Exception:
+            _internal_error("starting a record")
+        try:
+            result = await original(cast_to, options, stream=stream, stream_cls=stream_cls)
+        except BaseException as exc:
+            if raw is not None:
+                try:
+                    raw.end_ns = time.perf_counter_ns()
+                    _note_error(raw, exc)
+                    _finish(raw, submit)
+                except Exception:
+                    _internal_error("recording a failed call")
+            raise
+        if raw is not None:
+            try:
+                if stream and hasattr(result, "_iterator"):
+                    _wrap_async_stream(result, raw, submit)
+                else:
+                    raw.end_ns = time.perf_counter_ns()
+                    raw.response = result
+                    _finish(raw, submit)
+            except Exception:
+                _internal_error("recording a call")
+        return result
+
+    client.request = async_request if is_async else sync_request
+    setattr(client, MARKER, defaults)
+
+
+def unwrap_client(client: Any) -> bool:
+    """Undo :func:`wrap_client`; returns whether the client was instrumented."""
+    if MARKER not in vars(client):
+        return False
+    del client.request
+    delattr(client, MARKER)
+    return True
+
+
+def is_instrumented(client: Any) -> bool:
+    return MARKER in vars(client)

@@ -1,0 +1,105 @@
+"""Settings: each declared once, read with the precedence argument > ``AGENTWATCH_*`` > file > default.
+
+The file is ``agentwatch.toml`` in the working directory (or the path in ``AGENTWATCH_CONFIG``);
+its keys are the field names below, at the top level or under an ``[agentwatch]`` table. Bad
+values fail when settings are loaded, with the source named in the message, never later.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "AGENTWATCH_"
+CONFIG_FILE = "agentwatch.toml"
+
+
+class ConfigError(ValueError):
+    """A setting has a bad value; the message names the setting and where it came from."""
+
+
+class Settings(BaseModel):
+    """agentwatch's settings. The README's configuration table lists the same fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database: str = Field(
+        default="sqlite:///./agentwatch.db", description="Where events go: sqlite:///PATH"
+    )
+    capture_content: bool = Field(
+        default=False, description="Store prompts and responses (off by default)"
+    )
+    queue_size: int = Field(default=10_000, ge=1, description="Events buffered before drops")
+    batch_size: int = Field(default=512, ge=1, description="Events written per transaction")
+    flush_interval: float = Field(default=0.5, gt=0, description="Seconds between background writes")
+    shutdown_timeout: float = Field(
+        default=5.0, ge=0, description="Seconds the exit-time flush may take"
+    )
+    user_id: str | None = Field(default=None, description="Default user for every event")
+    agent: str | None = Field(default=None, description="Default agent name for every event")
+
+    @field_validator("database")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith("sqlite:///"):
+            raise ValueError("only sqlite:///PATH is supported (e.g. sqlite:///./agentwatch.db)")
+        return value
+
+    @property
+    def sqlite_path(self) -> str:
+        return self.database.removeprefix("sqlite:///")
+
+
+def _file_values(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it: {exc}") from exc
+    table = data.get("agentwatch", data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [agentwatch] must be a table")
+    return {k: v for k, v in table.items() if k in Settings.model_fields}
+
+
+def _env_values(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in Settings.model_fields:
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is not None:
+            values[name] = raw
+    return values
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    config_file: str | Path | None = None,
+) -> Settings:
+    """Build :class:`Settings` from arguments, environment, the config file and defaults."""
+    env = os.environ if environ is None else environ
+    path = Path(config_file or env.get(ENV_PREFIX + "CONFIG") or CONFIG_FILE)
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    unknown = sorted(set(overrides) - set(Settings.model_fields))
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
+    layers = (("file " + str(path), _file_values(path)), ("environment", _env_values(env)))
+    merged: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for source, values in (*layers, ("argument", overrides)):
+        merged.update(values)
+        origin.update(dict.fromkeys(values, source))
+    try:
+        return Settings(**merged)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{err['loc'][0]} (from {origin.get(str(err['loc'][0]), 'default')}): {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid agentwatch settings: {problems}") from None

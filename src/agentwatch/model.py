@@ -1,0 +1,179 @@
+"""The event model: what agentwatch records about each LLM call, and the anomalies it finds.
+
+Field names follow the OpenTelemetry GenAI semantic conventions (``gen_ai.*``) written in
+snake_case; the mapping is in :data:`OTEL_ATTRIBUTES` and in the README. Token counts follow
+OpenTelemetry's convention: ``input_tokens`` *includes* cache reads and cache writes, and
+``output_tokens`` *includes* reasoning tokens.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Status(StrEnum):
+    OK = "ok"
+    ERROR = "error"
+    INCOMPLETE = "incomplete"  # a stream closed before its end: what was seen is recorded
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class ErrorInfo(_Model):
+    """Why a call failed: ``error.type`` in OpenTelemetry terms, plus the HTTP status."""
+
+    type: str
+    message: str = ""
+    http_status: int | None = None
+
+
+class Usage(_Model):
+    """Token usage, OpenTelemetry convention: input includes cache, output includes reasoning."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    cache_creation_input_tokens: int | None = None
+    reasoning_output_tokens: int | None = None
+    estimated: bool = False  # counted by agentwatch, not reported by the provider
+
+    @property
+    def total_tokens(self) -> int:
+        return (self.input_tokens or 0) + (self.output_tokens or 0)
+
+
+class Cost(_Model):
+    """Cost in USD of one call, filled in by the cost stage."""
+
+    input_usd: float | None = None
+    output_usd: float | None = None
+    total_usd: float | None = None
+    unpriced: bool = False  # no known price: the cost is unknown, never silently 0
+    price_source: str | None = None
+
+
+class ToolCall(_Model):
+    """A tool call the model asked for (``gen_ai.tool.name`` and its arguments)."""
+
+    name: str
+    arguments: str = ""
+    id: str | None = None
+
+
+class Finding(_Model):
+    """Something a detector found in a piece of text (PII, a secret, an injection attempt)."""
+
+    kind: str  # pii | secret | injection | ...
+    type: str  # email, phone, openai_key, instruction_override, ...
+    detector: str
+    location: str = "prompt"  # prompt | response | tool_arguments | tool_output
+    start: int | None = None
+    end: int | None = None
+    score: float = 1.0
+
+
+class Risk(_Model):
+    """An explainable risk score: 0-100, its level, and the reasons that produced it."""
+
+    score: int = Field(default=0, ge=0, le=100)
+    level: Severity = Severity.LOW
+    reasons: list[str] = Field(default_factory=list)
+
+
+class LLMCall(_Model):
+    """One call to a model provider, as stored and as shown by ``agentwatch events --json``."""
+
+    event_id: str
+    trace_id: str
+    span_id: str
+    parent_span_id: str | None = None
+    trace_name: str | None = None
+
+    provider: str  # gen_ai.provider.name: openai, anthropic, azure.ai.openai, groq, ...
+    operation: str  # gen_ai.operation.name: chat, embeddings, text_completion, ...
+    api: str | None = None  # the endpoint family: chat.completions, responses, messages, embeddings
+    server_address: str | None = None
+    request_model: str | None = None
+    response_model: str | None = None
+    response_id: str | None = None
+
+    start_time: datetime
+    end_time: datetime
+    latency_ms: float
+    time_to_first_token_ms: float | None = None
+
+    status: Status = Status.OK
+    error: ErrorInfo | None = None
+
+    usage: Usage = Field(default_factory=Usage)
+    cost: Cost | None = None
+
+    stream: bool = False
+    finish_reasons: list[str] = Field(default_factory=list)
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    request_parameters: dict[str, Any] = Field(default_factory=dict)
+    input_messages: list[dict[str, Any]] | None = None  # only when content capture is enabled
+    output_text: str | None = None  # only when content capture is enabled
+
+    user_id: str | None = None
+    session_id: str | None = None
+    agent: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    findings: list[Finding] = Field(default_factory=list)
+    risk: Risk = Field(default_factory=Risk)
+
+    @property
+    def total_tokens(self) -> int:
+        return self.usage.total_tokens
+
+
+class Anomaly(_Model):
+    """Something unusual, with the evidence that shows it."""
+
+    anomaly_id: str
+    type: str  # high_latency, request_failure, cost_spike, ...
+    severity: Severity
+    description: str
+    detected_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    observed: float | None = None  # the value that tripped the rule
+    threshold: float | None = None  # the limit or baseline it was compared with
+    window: str | None = None  # e.g. "event", "5m"
+    scope: dict[str, str] = Field(default_factory=dict)  # model, user, agent, provider
+    event_ids: list[str] = Field(default_factory=list)
+    recommended_action: str = ""
+
+
+#: Event field -> OpenTelemetry GenAI (or agentwatch) attribute name.
+OTEL_ATTRIBUTES: dict[str, str] = {
+    "provider": "gen_ai.provider.name",
+    "operation": "gen_ai.operation.name",
+    "request_model": "gen_ai.request.model",
+    "response_model": "gen_ai.response.model",
+    "response_id": "gen_ai.response.id",
+    "finish_reasons": "gen_ai.response.finish_reasons",
+    "usage.input_tokens": "gen_ai.usage.input_tokens",
+    "usage.output_tokens": "gen_ai.usage.output_tokens",
+    "usage.cache_read_input_tokens": "gen_ai.usage.cache_read.input_tokens",
+    "usage.cache_creation_input_tokens": "gen_ai.usage.cache_creation.input_tokens",
+    "usage.reasoning_output_tokens": "gen_ai.usage.reasoning.output_tokens",
+    "server_address": "server.address",
+    "error.type": "error.type",
+    "session_id": "gen_ai.conversation.id",
+    "agent": "gen_ai.agent.name",
+    "time_to_first_token_ms": "gen_ai.server.time_to_first_token",
+}

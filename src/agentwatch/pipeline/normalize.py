@@ -1,0 +1,493 @@
+"""Normalise: turn a :class:`RawCall` into an :class:`LLMCall`.
+
+The parsers read provider payloads by shape, not by SDK type: each field is fetched with
+:func:`field`, which works on the SDKs' response objects and on plain JSON mappings alike, so the
+same code serves the SDK wrappers, the HTTP proxy and the ingest API. Usage is converted to
+OpenTelemetry's convention here: input tokens include cache reads and writes (Anthropic reports
+them apart), output tokens include reasoning.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from agentwatch.capture.record import RawCall
+from agentwatch.model import ErrorInfo, LLMCall, Status, ToolCall, Usage
+
+#: Request parameters recorded on every event (scalars only; content never goes here).
+REQUEST_PARAMETERS = (
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_tokens",
+    "max_completion_tokens",
+    "max_output_tokens",
+    "n",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "stream",
+    "service_tier",
+    "dimensions",
+    "encoding_format",
+    "parallel_tool_calls",
+    "store",
+    "reasoning_effort",
+    "user",
+)
+
+#: API -> gen_ai.operation.name
+OPERATIONS = {
+    "chat.completions": "chat",
+    "responses": "chat",
+    "messages": "chat",
+    "embeddings": "embeddings",
+    "completions": "text_completion",
+}
+
+
+def field(obj: Any, name: str) -> Any:
+    """``obj[name]`` for mappings, ``obj.name`` for objects, None when absent."""
+    if obj is None:
+        return None
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def _given(value: Any) -> bool:
+    """False for None and for the SDKs' NotGiven/Omit sentinels."""
+    return value is not None and type(value).__name__ not in ("NotGiven", "Omit")
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(content: Any) -> str:
+    """The text of a message ``content``: a string or a list of parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Iterable) and not isinstance(content, bytes | Mapping):
+        parts = (field(p, "text") if not isinstance(p, str) else p for p in content)
+        return "\n".join(p for p in parts if isinstance(p, str))
+    return ""
+
+
+def _json(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, separators=(",", ":"), default=str)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-compatible copy of a request payload (SDK objects become mappings)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items() if _given(v)}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return _plain(dump())
+    return str(value)
+
+
+class Parsed:
+    """What a parser extracts from a response; the rest of :class:`LLMCall` comes from the record."""
+
+    __slots__ = ("finish_reasons", "output_text", "response_id", "response_model", "tool_calls", "usage")
+
+    def __init__(self) -> None:
+        self.response_model: str | None = None
+        self.response_id: str | None = None
+        self.usage = Usage()
+        self.finish_reasons: list[str] = []
+        self.tool_calls: list[ToolCall] = []
+        self.output_text: str | None = None
+
+
+# ---------------------------------------------------------------------------------- OpenAI
+
+
+def _openai_chat_usage(usage: Any) -> Usage:
+    return Usage(
+        input_tokens=_int(field(usage, "prompt_tokens")),
+        output_tokens=_int(field(usage, "completion_tokens")),
+        cache_read_input_tokens=_int(field(field(usage, "prompt_tokens_details"), "cached_tokens")),
+        reasoning_output_tokens=_int(
+            field(field(usage, "completion_tokens_details"), "reasoning_tokens")
+        ),
+    )
+
+
+def _openai_responses_usage(usage: Any) -> Usage:
+    return Usage(
+        input_tokens=_int(field(usage, "input_tokens")),
+        output_tokens=_int(field(usage, "output_tokens")),
+        cache_read_input_tokens=_int(field(field(usage, "input_tokens_details"), "cached_tokens")),
+        reasoning_output_tokens=_int(field(field(usage, "output_tokens_details"), "reasoning_tokens")),
+    )
+
+
+def parse_chat(response: Any) -> Parsed:
+    out = Parsed()
+    out.response_model = field(response, "model")
+    out.response_id = field(response, "id")
+    texts = []
+    for choice in field(response, "choices") or ():
+        reason = field(choice, "finish_reason")
+        if reason:
+            out.finish_reasons.append(str(reason))
+        message = field(choice, "message")
+        content = field(message, "content")
+        if content:
+            texts.append(_text(content))
+        for call in field(message, "tool_calls") or ():
+            function = field(call, "function")
+            out.tool_calls.append(
+                ToolCall(
+                    name=str(field(function, "name") or ""),
+                    arguments=_json(field(function, "arguments") or ""),
+                    id=field(call, "id"),
+                )
+            )
+    out.output_text = "".join(texts) if texts else None
+    usage = field(response, "usage")
+    if usage is not None:
+        out.usage = _openai_chat_usage(usage)
+    return out
+
+
+def parse_chat_stream(chunks: list[Any]) -> Parsed:
+    out = Parsed()
+    texts: list[str] = []
+    calls: dict[int, dict[str, Any]] = {}
+    for chunk in chunks:
+        out.response_model = out.response_model or field(chunk, "model")
+        out.response_id = out.response_id or field(chunk, "id")
+        usage = field(chunk, "usage")
+        if usage is not None:
+            out.usage = _openai_chat_usage(usage)
+        for choice in field(chunk, "choices") or ():
+            reason = field(choice, "finish_reason")
+            if reason:
+                out.finish_reasons.append(str(reason))
+            delta = field(choice, "delta")
+            content = field(delta, "content")
+            if content:
+                texts.append(content)
+            for call in field(delta, "tool_calls") or ():
+                slot = calls.setdefault(field(call, "index") or 0, {"name": "", "arguments": "", "id": None})
+                slot["id"] = slot["id"] or field(call, "id")
+                function = field(call, "function")
+                slot["name"] += field(function, "name") or ""
+                slot["arguments"] += field(function, "arguments") or ""
+    out.tool_calls = [ToolCall(**calls[i]) for i in sorted(calls)]
+    out.output_text = "".join(texts) if texts else None
+    return out
+
+
+def parse_responses(response: Any) -> Parsed:
+    out = Parsed()
+    out.response_model = field(response, "model")
+    out.response_id = field(response, "id")
+    status = field(response, "status")
+    incomplete = field(field(response, "incomplete_details"), "reason")
+    if incomplete or status:
+        out.finish_reasons.append(str(incomplete or status))
+    texts = []
+    for item in field(response, "output") or ():
+        kind = field(item, "type")
+        if kind == "message":
+            texts.append(_text(field(item, "content") or ()))
+        elif kind == "function_call":
+            out.tool_calls.append(
+                ToolCall(
+                    name=str(field(item, "name") or ""),
+                    arguments=_json(field(item, "arguments") or ""),
+                    id=field(item, "call_id"),
+                )
+            )
+    out.output_text = "".join(t for t in texts if t) or None
+    usage = field(response, "usage")
+    if usage is not None:
+        out.usage = _openai_responses_usage(usage)
+    return out
+
+
+def parse_responses_stream(chunks: list[Any]) -> Parsed:
+    final = None
+    texts: list[str] = []
+    for event in chunks:
+        kind = field(event, "type")
+        if kind in ("response.completed", "response.incomplete", "response.failed"):
+            final = field(event, "response")
+        elif kind == "response.output_text.delta":
+            texts.append(field(event, "delta") or "")
+        elif kind == "response.created" and final is None:
+            final = field(event, "response")
+    out = parse_responses(final) if final is not None else Parsed()
+    if out.output_text is None and texts:
+        out.output_text = "".join(texts)
+    return out
+
+
+def parse_embeddings(response: Any) -> Parsed:
+    out = Parsed()
+    out.response_model = field(response, "model")
+    usage = field(response, "usage")
+    if usage is not None:
+        out.usage = Usage(input_tokens=_int(field(usage, "prompt_tokens")), output_tokens=0)
+    return out
+
+
+def parse_completions(response: Any) -> Parsed:
+    out = Parsed()
+    out.response_model = field(response, "model")
+    out.response_id = field(response, "id")
+    texts = []
+    for choice in field(response, "choices") or ():
+        if field(choice, "finish_reason"):
+            out.finish_reasons.append(str(field(choice, "finish_reason")))
+        texts.append(field(choice, "text") or "")
+    out.output_text = "".join(texts) or None
+    usage = field(response, "usage")
+    if usage is not None:
+        out.usage = _openai_chat_usage(usage)
+    return out
+
+
+# ------------------------------------------------------------------------------- Anthropic
+
+
+def _anthropic_usage(usage: Any, base: Usage | None = None) -> Usage:
+    """Anthropic's ``input_tokens`` excludes the cache; OpenTelemetry's includes it."""
+    prev = base or Usage()
+    uncached = _int(field(usage, "input_tokens"))
+    cache_read = _int(field(usage, "cache_read_input_tokens"))
+    cache_write = _int(field(usage, "cache_creation_input_tokens"))
+    cache_read = cache_read if cache_read is not None else prev.cache_read_input_tokens
+    cache_write = cache_write if cache_write is not None else prev.cache_creation_input_tokens
+    if uncached is None:
+        input_tokens = prev.input_tokens
+    else:
+        input_tokens = uncached + (cache_read or 0) + (cache_write or 0)
+    output = _int(field(usage, "output_tokens"))
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=output if output is not None else prev.output_tokens,
+        cache_read_input_tokens=cache_read,
+        cache_creation_input_tokens=cache_write,
+    )
+
+
+def parse_messages(response: Any) -> Parsed:
+    out = Parsed()
+    out.response_model = field(response, "model")
+    out.response_id = field(response, "id")
+    reason = field(response, "stop_reason")
+    if reason:
+        out.finish_reasons.append(str(reason))
+    texts = []
+    for block in field(response, "content") or ():
+        kind = field(block, "type")
+        if kind == "text":
+            texts.append(field(block, "text") or "")
+        elif kind == "tool_use":
+            out.tool_calls.append(
+                ToolCall(
+                    name=str(field(block, "name") or ""),
+                    arguments=_json(field(block, "input") or {}),
+                    id=field(block, "id"),
+                )
+            )
+    out.output_text = "".join(texts) or None
+    usage = field(response, "usage")
+    if usage is not None:
+        out.usage = _anthropic_usage(usage)
+    return out
+
+
+def parse_messages_stream(chunks: list[Any]) -> Parsed:
+    out = Parsed()
+    texts: list[str] = []
+    blocks: dict[int, dict[str, Any]] = {}
+    usage_seen = False
+    for event in chunks:
+        kind = field(event, "type")
+        if kind == "message_start":
+            message = field(event, "message")
+            out.response_model = field(message, "model")
+            out.response_id = field(message, "id")
+            usage = field(message, "usage")
+            if usage is not None:
+                out.usage = _anthropic_usage(usage)
+                usage_seen = True
+        elif kind == "content_block_start":
+            block = field(event, "content_block")
+            if field(block, "type") == "tool_use":
+                blocks[field(event, "index") or 0] = {
+                    "name": field(block, "name") or "",
+                    "arguments": "",
+                    "id": field(block, "id"),
+                }
+        elif kind == "content_block_delta":
+            delta = field(event, "delta")
+            delta_type = field(delta, "type")
+            if delta_type == "text_delta":
+                texts.append(field(delta, "text") or "")
+            elif delta_type == "input_json_delta":
+                slot = blocks.get(field(event, "index") or 0)
+                if slot is not None:
+                    slot["arguments"] += field(delta, "partial_json") or ""
+        elif kind == "message_delta":
+            reason = field(field(event, "delta"), "stop_reason")
+            if reason:
+                out.finish_reasons.append(str(reason))
+            usage = field(event, "usage")
+            if usage is not None:
+                out.usage = _anthropic_usage(usage, out.usage)
+                usage_seen = True
+    if not usage_seen:
+        out.usage = Usage()
+    out.tool_calls = [ToolCall(**blocks[i]) for i in sorted(blocks)]
+    out.output_text = "".join(texts) or None
+    return out
+
+
+Parser = Callable[[Any], Parsed]
+StreamParser = Callable[[list[Any]], Parsed]
+
+PARSERS: dict[str, tuple[Parser, StreamParser]] = {
+    "chat.completions": (parse_chat, parse_chat_stream),
+    "responses": (parse_responses, parse_responses_stream),
+    "messages": (parse_messages, parse_messages_stream),
+    "embeddings": (parse_embeddings, lambda chunks: Parsed()),
+    "completions": (parse_completions, parse_chat_stream),
+}
+
+
+# ------------------------------------------------------------------------------ requests
+
+
+def input_messages(api: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The prompt as a list of ``{"role", "content"}`` messages (content as text)."""
+    messages: list[dict[str, Any]] = []
+    system = body.get("system") if api == "messages" else body.get("instructions")
+    if _given(system) and system:
+        messages.append({"role": "system", "content": _text(system)})
+    if api == "embeddings":
+        raw = body.get("input")
+        items = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+        return [{"role": "input", "content": i} for i in items if isinstance(i, str)]
+    if api == "completions":
+        prompt = body.get("prompt")
+        return [{"role": "user", "content": prompt}] if isinstance(prompt, str) else []
+    raw_messages = body.get("messages") if api != "responses" else body.get("input")
+    if isinstance(raw_messages, str):
+        return [*messages, {"role": "user", "content": raw_messages}]
+    for message in raw_messages if isinstance(raw_messages, list | tuple) else ():
+        role = field(message, "role") or field(message, "type") or "user"
+        content = field(message, "content")
+        if content is None and field(message, "type") == "function_call_output":
+            content = field(message, "output")
+        entry: dict[str, Any] = {"role": str(role), "content": _text(content)}
+        if field(message, "tool_call_id"):
+            entry["tool_call_id"] = field(message, "tool_call_id")
+        messages.append(entry)
+    return messages
+
+
+def request_parameters(body: Mapping[str, Any]) -> dict[str, Any]:
+    params = {k: _plain(body[k]) for k in REQUEST_PARAMETERS if k in body and _given(body[k])}
+    reasoning = body.get("reasoning")
+    if _given(reasoning) and field(reasoning, "effort"):
+        params["reasoning_effort"] = field(reasoning, "effort")
+    thinking = body.get("thinking")
+    if _given(thinking) and field(thinking, "budget_tokens"):
+        params["thinking_budget_tokens"] = field(thinking, "budget_tokens")
+    tools = body.get("tools")
+    if _given(tools) and tools:
+        params["tools"] = [
+            field(t, "name") or field(field(t, "function"), "name") or field(t, "type") for t in tools
+        ]
+    return params
+
+
+# ----------------------------------------------------------------------------- the stage
+
+
+def _ms(ns: int) -> float:
+    return ns / 1_000_000
+
+
+class Normalizer:
+    """RawCall -> LLMCall. Ids come from ``id_factory`` so tests can make them deterministic."""
+
+    def __init__(self, id_factory: Callable[[int], str] | None = None) -> None:
+        self._new_id = id_factory or (lambda n: os.urandom(n).hex())
+
+    def __call__(self, raw: RawCall) -> LLMCall:
+        parse, parse_stream = PARSERS.get(raw.api, (parse_chat, parse_chat_stream))
+        parsed = parse_stream(raw.chunks) if raw.stream else parse(raw.response)
+        body = raw.body
+        trace = raw.trace
+        client = raw.client
+        start = datetime.fromtimestamp(raw.start_wall_ns / 1e9, tz=UTC)
+        latency_ns = max(raw.latency_ns, 0)
+        end = datetime.fromtimestamp((raw.start_wall_ns + latency_ns) / 1e9, tz=UTC)
+        error = None
+        status = Status.OK
+        if raw.error_type is not None:
+            status = Status.ERROR
+            error = ErrorInfo(
+                type=raw.error_type, http_status=raw.error_status, message=raw.error_message or ""
+            )
+        elif not raw.completed:
+            status = Status.INCOMPLETE
+        tags = tuple(dict.fromkeys((*client.tags, *(trace.tags if trace else ()))))
+        metadata = {**client.metadata, **(trace.metadata if trace else {})}
+        model = body.get("model")
+        return LLMCall(
+            event_id=self._new_id(16),
+            trace_id=trace.trace_id if trace else self._new_id(16),
+            span_id=self._new_id(8),
+            parent_span_id=trace.span_id if trace else None,
+            trace_name=trace.name if trace else None,
+            provider=client.provider,
+            operation=OPERATIONS.get(raw.api, raw.api),
+            api=raw.api,
+            server_address=client.server_address,
+            request_model=str(model) if _given(model) else None,
+            response_model=parsed.response_model,
+            response_id=parsed.response_id,
+            start_time=start,
+            end_time=end,
+            latency_ms=_ms(latency_ns),
+            time_to_first_token_ms=(
+                _ms(raw.first_chunk_ns - raw.start_ns) if raw.first_chunk_ns is not None else None
+            ),
+            status=status,
+            error=error,
+            usage=parsed.usage,
+            stream=raw.stream,
+            finish_reasons=parsed.finish_reasons,
+            tool_calls=parsed.tool_calls,
+            request_parameters=request_parameters(body),
+            input_messages=input_messages(raw.api, body),
+            output_text=parsed.output_text,
+            user_id=(trace.user_id if trace and trace.user_id else client.user_id),
+            session_id=(trace.session_id if trace and trace.session_id else client.session_id),
+            agent=(trace.agent if trace and trace.agent else client.agent),
+            tags=list(tags),
+            metadata=_plain(metadata),
+        )

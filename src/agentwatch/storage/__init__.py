@@ -1,0 +1,14 @@
+"""Storage backends behind the :class:`Storage` protocol."""
+
+from __future__ import annotations
+
+from agentwatch.config import Settings
+from agentwatch.storage.base import EventFilter, Stats, Storage
+from agentwatch.storage.sqlite import SQLiteStorage
+
+
+def open_storage(settings: Settings) -> Storage:
+    return SQLiteStorage(settings.sqlite_path)
+
+
+__all__ = ["EventFilter", "SQLiteStorage", "Stats", "Storage", "open_storage"]

@@ -1,0 +1,74 @@
+"""The storage protocol, and the query types every backend answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from agentwatch.model import Anomaly, LLMCall
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Which events a query covers; None means "any"."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    provider: str | None = None
+    model: str | None = None
+    user_id: str | None = None
+    agent: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """The summary ``agentwatch stats`` shows, read from the per-minute rollups."""
+
+    requests: int
+    ok: int
+    errors: int
+    incomplete: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    unpriced_requests: int
+    avg_latency_ms: float | None
+    max_latency_ms: float | None
+    pii_events: int
+    injection_events: int
+    anomalies: int
+
+    @property
+    def success_rate(self) -> float | None:
+        return self.ok / self.requests if self.requests else None
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+class Storage(Protocol):
+    """Where events and anomalies live. Writes come from one writer; reads from anywhere."""
+
+    def write_events(self, events: list[LLMCall]) -> None:
+        """Store a batch atomically; writing an event id twice keeps one copy."""
+
+    def write_anomalies(self, anomalies: list[Anomaly]) -> None: ...
+
+    def events(self, where: EventFilter, limit: int = 20, *, min_risk: int | None = None) -> list[LLMCall]:
+        """Newest first."""
+        ...
+
+    def anomalies(self, since: datetime | None = None, limit: int = 10) -> list[Anomaly]:
+        """Newest first."""
+        ...
+
+    def stats(self, where: EventFilter) -> Stats: ...
+
+    def delete_before(self, cutoff: datetime) -> int:
+        """Delete events, anomalies and rollups older than ``cutoff``; returns events deleted."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,226 @@
+"""SQLite storage: WAL, one writer with batched transactions, per-minute rollups.
+
+Each event is stored as its JSON document plus the columns the CLI filters and sorts on. In the
+same transaction the batch is folded into ``rollup_minute`` (one row per minute, provider, model,
+user, agent and status), which is what ``stats`` reads: its cost grows with the number of minutes
+and series, not the number of events. Re-writing an event id is ignored, rollups included.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from agentwatch.model import Anomaly, LLMCall
+from agentwatch.storage.base import EventFilter, Stats
+from agentwatch.storage.migrations import migrate
+
+_ROLLUP_UPSERT = """
+INSERT INTO rollup_minute (minute, provider, model, user_id, agent, status, requests, input_tokens,
+    output_tokens, cost_usd, unpriced, latency_sum_ms, latency_max_ms, pii_events, injection_events)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (minute, provider, model, user_id, agent, status) DO UPDATE SET
+    requests = requests + excluded.requests,
+    input_tokens = input_tokens + excluded.input_tokens,
+    output_tokens = output_tokens + excluded.output_tokens,
+    cost_usd = cost_usd + excluded.cost_usd,
+    unpriced = unpriced + excluded.unpriced,
+    latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms,
+    latency_max_ms = max(latency_max_ms, excluded.latency_max_ms),
+    pii_events = pii_events + excluded.pii_events,
+    injection_events = injection_events + excluded.injection_events
+"""
+
+_EVENT_INSERT = """
+INSERT OR IGNORE INTO events (event_id, start_ts, trace_id, provider, operation, model, status, user_id,
+    session_id, agent, latency_ms, input_tokens, output_tokens, cost_usd, risk_score, data)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+def _model_of(event: LLMCall) -> str | None:
+    return event.request_model or event.response_model
+
+
+def _rollup_key(event: LLMCall) -> tuple[int, str, str, str, str, str]:
+    return (
+        int(event.start_time.timestamp() // 60),
+        event.provider,
+        _model_of(event) or "",
+        event.user_id or "",
+        event.agent or "",
+        event.status.value,
+    )
+
+
+def _fold(rollups: dict[tuple[Any, ...], list[Any]], event: LLMCall) -> None:
+    row = rollups.setdefault(_rollup_key(event), [0, 0, 0, 0.0, 0, 0.0, 0.0, 0, 0])
+    cost = event.cost.total_usd if event.cost else None
+    kinds = {f.kind for f in event.findings}
+    row[0] += 1
+    row[1] += event.usage.input_tokens or 0
+    row[2] += event.usage.output_tokens or 0
+    row[3] += cost or 0.0
+    row[4] += 1 if cost is None else 0
+    row[5] += event.latency_ms
+    row[6] = max(row[6], event.latency_ms)
+    row[7] += 1 if "pii" in kinds else 0
+    row[8] += 1 if "injection" in kinds else 0
+
+
+def _conditions(where: EventFilter, *, rollup: bool) -> tuple[str, list[Any]]:
+    """SQL conditions for ``where`` on the events table or on the rollups."""
+    clauses: list[str] = []
+    args: list[Any] = []
+    if where.since is not None:
+        clauses.append("minute >= ?" if rollup else "start_ts >= ?")
+        args.append(int(where.since.timestamp() // 60) if rollup else where.since.timestamp())
+    if where.until is not None:
+        clauses.append("minute <= ?" if rollup else "start_ts <= ?")
+        args.append(int(where.until.timestamp() // 60) if rollup else where.until.timestamp())
+    for column, value in (
+        ("provider", where.provider),
+        ("model", where.model),
+        ("user_id", where.user_id),
+        ("agent", where.agent),
+        ("status", where.status),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+class SQLiteStorage:
+    """The default store. Thread-safe: one connection, guarded by a lock."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=10000")
+        migrate(self._conn)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def write_events(self, events: list[LLMCall]) -> None:
+        rollups: dict[tuple[Any, ...], list[Any]] = {}
+        with self._transaction() as conn:
+            for event in events:
+                cursor = conn.execute(
+                    _EVENT_INSERT,
+                    (
+                        event.event_id,
+                        event.start_time.timestamp(),
+                        event.trace_id,
+                        event.provider,
+                        event.operation,
+                        _model_of(event),
+                        event.status.value,
+                        event.user_id,
+                        event.session_id,
+                        event.agent,
+                        event.latency_ms,
+                        event.usage.input_tokens,
+                        event.usage.output_tokens,
+                        event.cost.total_usd if event.cost else None,
+                        event.risk.score,
+                        event.model_dump_json(exclude_defaults=True),
+                    ),
+                )
+                if cursor.rowcount == 1:
+                    _fold(rollups, event)
+            conn.executemany(_ROLLUP_UPSERT, [(*key, *row) for key, row in rollups.items()])
+
+    def write_anomalies(self, anomalies: list[Anomaly]) -> None:
+        with self._transaction() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO anomalies (anomaly_id, detected_ts, type, severity, data)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (a.anomaly_id, a.detected_at.timestamp(), a.type, a.severity.value, a.model_dump_json())
+                    for a in anomalies
+                ],
+            )
+
+    def _query(self, sql: str, args: list[Any]) -> list[Any]:
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
+
+    def events(self, where: EventFilter, limit: int = 20, *, min_risk: int | None = None) -> list[LLMCall]:
+        sql, args = _conditions(where, rollup=False)
+        if min_risk is not None:
+            sql += (" AND " if sql else " WHERE ") + "risk_score >= ?"
+            args.append(min_risk)
+        rows = self._query(f"SELECT data FROM events{sql} ORDER BY start_ts DESC LIMIT ?", [*args, limit])
+        return [LLMCall.model_validate_json(row[0]) for row in rows]
+
+    def anomalies(self, since: datetime | None = None, limit: int = 10) -> list[Anomaly]:
+        rows = self._query(
+            "SELECT data FROM anomalies WHERE detected_ts >= ? ORDER BY detected_ts DESC LIMIT ?",
+            [since.timestamp() if since else 0.0, limit],
+        )
+        return [Anomaly.model_validate_json(row[0]) for row in rows]
+
+    def stats(self, where: EventFilter) -> Stats:
+        sql, args = _conditions(where, rollup=True)
+        by_status = self._query(
+            "SELECT status, sum(requests), sum(input_tokens), sum(output_tokens), sum(cost_usd),"
+            " sum(unpriced), sum(latency_sum_ms), max(latency_max_ms), sum(pii_events),"
+            f" sum(injection_events) FROM rollup_minute{sql} GROUP BY status",
+            args,
+        )
+        totals: list[float] = [0.0] * 9
+        counts: dict[str, int] = {}
+        for status, *values in by_status:
+            counts[status] = values[0]
+            for i, value in enumerate(values):
+                totals[i] = max(totals[i], value or 0.0) if i == 6 else totals[i] + (value or 0)
+        anomaly_args: list[Any] = [where.since.timestamp() if where.since else 0.0]
+        anomalies = self._query("SELECT count(*) FROM anomalies WHERE detected_ts >= ?", anomaly_args)[0][0]
+        requests = int(totals[0] or 0)
+        return Stats(
+            requests=requests,
+            ok=counts.get("ok", 0),
+            errors=counts.get("error", 0),
+            incomplete=counts.get("incomplete", 0),
+            input_tokens=int(totals[1] or 0),
+            output_tokens=int(totals[2] or 0),
+            cost_usd=float(totals[3] or 0.0),
+            unpriced_requests=int(totals[4] or 0),
+            avg_latency_ms=(float(totals[5] or 0.0) / requests) if requests else None,
+            max_latency_ms=float(totals[6]) if requests else None,
+            pii_events=int(totals[7] or 0),
+            injection_events=int(totals[8] or 0),
+            anomalies=int(anomalies),
+        )
+
+    def delete_before(self, cutoff: datetime) -> int:
+        ts = cutoff.timestamp()
+        with self._transaction() as conn:
+            deleted = conn.execute("DELETE FROM events WHERE start_ts < ?", (ts,)).rowcount
+            conn.execute("DELETE FROM anomalies WHERE detected_ts < ?", (ts,))
+            conn.execute("DELETE FROM rollup_minute WHERE minute < ?", (int(ts // 60),))
+        return int(deleted)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
