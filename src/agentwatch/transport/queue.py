@@ -99,7 +99,8 @@ class BatchQueue(Generic[T]):
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything submitted so far has been handled; False on timeout."""
-        if self._thread is None:
+        thread = self._thread
+        if thread is None or not thread.is_alive() or thread is threading.current_thread():
             self._drain()
             return True
         done = threading.Event()

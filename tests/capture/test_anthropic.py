@@ -1,0 +1,161 @@
+"""The real anthropic SDK against the emulator, instrumented."""
+
+from __future__ import annotations
+
+import json
+
+import anthropic
+import pytest
+
+import agentwatch
+from agentwatch.model import Status
+from agentwatch.testing import Emulator
+from tests.conftest import Recorder
+
+MESSAGES = [{"role": "user", "content": "Summarise the meeting notes."}]
+MODEL = "claude-haiku-4-5"
+
+
+@pytest.fixture
+def client(emulator: Emulator, recorder: Recorder) -> anthropic.Anthropic:
+    return agentwatch.instrument(
+        anthropic.Anthropic(api_key="sk-ant-test", base_url=emulator.anthropic_base_url, max_retries=0)
+    )
+
+
+def test_message_usage_includes_cache_in_input(client: anthropic.Anthropic, recorder: Recorder) -> None:
+    usage = {
+        "input_tokens": 100,
+        "output_tokens": 40,
+        "cache_read_input_tokens": 2000,
+        "cache_creation_input_tokens": 500,
+    }
+    message = client.messages.create(
+        model=MODEL,
+        max_tokens=256,
+        system="You are terse.",
+        messages=MESSAGES,
+        extra_headers={"x-emulator-usage": json.dumps(usage)},
+    )
+    assert message.usage.input_tokens == 100
+    event = recorder.only_event()
+    assert event.provider == "anthropic" and event.api == "messages" and event.operation == "chat"
+    assert event.request_model == MODEL
+    assert event.usage.input_tokens == 2600  # 100 uncached + 2000 read + 500 written
+    assert event.usage.cache_read_input_tokens == 2000
+    assert event.usage.cache_creation_input_tokens == 500
+    assert event.usage.output_tokens == 40
+    assert event.finish_reasons == ["end_turn"]
+    assert event.request_parameters == {"max_tokens": 256}
+
+
+def test_stream_true(client: anthropic.Anthropic, recorder: Recorder) -> None:
+    stream = client.messages.create(model=MODEL, max_tokens=64, messages=MESSAGES, stream=True)
+    assert isinstance(stream, anthropic.Stream)
+    events = list(stream)
+    assert [e.type for e in events][0] == "message_start"
+    delta = next(e for e in events if e.type == "message_delta")
+    start = events[0]
+    event = recorder.only_event()
+    assert event.stream and event.status is Status.OK
+    assert event.usage.input_tokens == start.message.usage.input_tokens  # type: ignore[union-attr]
+    assert event.usage.output_tokens == delta.usage.output_tokens  # type: ignore[union-attr]
+    assert event.time_to_first_token_ms is not None
+
+
+def test_messages_stream_helper(client: anthropic.Anthropic, recorder: Recorder) -> None:
+    agentwatch.configure(database=f"sqlite:///{recorder.db_path}", capture_content=True)
+    with client.messages.stream(model=MODEL, max_tokens=64, messages=MESSAGES) as stream:
+        text = "".join(stream.text_stream)
+        final = stream.get_final_message()
+    event = recorder.only_event()
+    assert event.output_text == text
+    assert event.usage.output_tokens == final.usage.output_tokens
+    assert event.input_messages == [{"role": "user", "content": MESSAGES[0]["content"]}]
+
+
+def test_tool_use(client: anthropic.Anthropic, recorder: Recorder) -> None:
+    calls = [{"name": "lookup_order", "arguments": {"order_id": "A-17"}}]
+    tools = [{"name": "lookup_order", "description": "find", "input_schema": {"type": "object"}}]
+    headers = {"x-emulator-tool-calls": json.dumps(calls)}
+    agentwatch.configure(database=f"sqlite:///{recorder.db_path}", capture_content=True)
+    message = client.messages.create(model=MODEL, max_tokens=64, messages=MESSAGES, tools=tools, extra_headers=headers)
+    assert message.stop_reason == "tool_use"
+    with client.messages.stream(
+        model=MODEL, max_tokens=64, messages=MESSAGES, tools=tools, extra_headers=headers
+    ) as stream:
+        stream.until_done()
+    plain, streamed = recorder.events()
+    for event in (plain, streamed):
+        assert [c.name for c in event.tool_calls] == ["lookup_order"]
+        assert json.loads(event.tool_calls[0].arguments) == {"order_id": "A-17"}
+        assert event.finish_reasons == ["tool_use"]
+
+
+def test_stream_early_close(client: anthropic.Anthropic, recorder: Recorder) -> None:
+    with client.messages.create(
+        model=MODEL, max_tokens=64, messages=MESSAGES, stream=True, extra_headers={"x-emulator-chunks": "12"}
+    ) as stream:
+        for event in stream:
+            if event.type == "content_block_delta":
+                break
+    recorded = recorder.only_event()
+    assert recorded.status is Status.INCOMPLETE
+    assert recorded.usage.output_tokens == 1  # message_start's running count: what was seen
+
+
+@pytest.mark.parametrize(
+    ("status", "exc_type"),
+    [(429, anthropic.RateLimitError), (500, anthropic.InternalServerError)],
+)
+def test_errors(client: anthropic.Anthropic, recorder: Recorder, status: int, exc_type: type[Exception]) -> None:
+    with pytest.raises(exc_type) as info:
+        client.messages.create(
+            model=MODEL, max_tokens=10, messages=MESSAGES, extra_headers={"x-emulator-status": str(status)}
+        )
+    assert type(info.value) is exc_type
+    event = recorder.only_event()
+    assert event.status is Status.ERROR
+    assert event.error is not None and event.error.http_status == status
+
+
+def test_in_stream_error(client: anthropic.Anthropic, recorder: Recorder) -> None:
+    stream = client.messages.create(
+        model=MODEL,
+        max_tokens=64,
+        messages=MESSAGES,
+        stream=True,
+        extra_headers={"x-emulator-stream-error-after": "2"},
+    )
+    with pytest.raises(anthropic.APIStatusError):
+        for _ in stream:
+            pass
+    event = recorder.only_event()
+    assert event.status is Status.ERROR and event.stream
+
+
+def test_timeout(emulator: Emulator, recorder: Recorder) -> None:
+    client = agentwatch.instrument(
+        anthropic.Anthropic(api_key="k", base_url=emulator.anthropic_base_url, max_retries=0, timeout=0.2)
+    )
+    with pytest.raises(anthropic.APITimeoutError):
+        client.messages.create(
+            model=MODEL, max_tokens=10, messages=MESSAGES, extra_headers={"x-emulator-latency-ms": "2000"}
+        )
+    assert recorder.only_event().error.type == "APITimeoutError"  # type: ignore[union-attr]
+
+
+async def test_async_messages_and_stream(emulator: Emulator, recorder: Recorder) -> None:
+    client = agentwatch.instrument(
+        anthropic.AsyncAnthropic(api_key="k", base_url=emulator.anthropic_base_url, max_retries=0)
+    )
+    with agentwatch.trace("researcher", user_id="ana", agent="research-agent"):
+        message = await client.messages.create(model=MODEL, max_tokens=32, messages=MESSAGES)
+        async with client.messages.stream(model=MODEL, max_tokens=32, messages=MESSAGES) as stream:
+            final = await stream.get_final_message()
+    plain, streamed = recorder.events()
+    assert plain.usage.output_tokens == message.usage.output_tokens
+    assert streamed.usage.output_tokens == final.usage.output_tokens
+    for event in (plain, streamed):
+        assert (event.user_id, event.agent, event.trace_name) == ("ana", "research-agent", "researcher")
+    assert plain.trace_id == streamed.trace_id
