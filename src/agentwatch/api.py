@@ -41,7 +41,7 @@ def configure(**settings: Any) -> Settings:
     Arguments win over ``AGENTWATCH_*`` variables, which win over ``agentwatch.toml``.
     Events already queued are flushed to the previous destination first.
     """
-    global _monitor  # noqa: PLW0603
+    global _monitor
     new_settings = load_settings(settings)
     with _lock:
         old, _monitor = _monitor, Monitor(new_settings)

@@ -27,18 +27,12 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    database: str = Field(
-        default="sqlite:///./agentwatch.db", description="Where events go: sqlite:///PATH"
-    )
-    capture_content: bool = Field(
-        default=False, description="Store prompts and responses (off by default)"
-    )
+    database: str = Field(default="sqlite:///./agentwatch.db", description="Where events go: sqlite:///PATH")
+    capture_content: bool = Field(default=False, description="Store prompts and responses (off by default)")
     queue_size: int = Field(default=10_000, ge=1, description="Events buffered before drops")
     batch_size: int = Field(default=512, ge=1, description="Events written per transaction")
     flush_interval: float = Field(default=0.5, gt=0, description="Seconds between background writes")
-    shutdown_timeout: float = Field(
-        default=5.0, ge=0, description="Seconds the exit-time flush may take"
-    )
+    shutdown_timeout: float = Field(default=5.0, ge=0, description="Seconds the exit-time flush may take")
     user_id: str | None = Field(default=None, description="Default user for every event")
     agent: str | None = Field(default=None, description="Default agent name for every event")
 

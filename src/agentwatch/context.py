@@ -50,7 +50,7 @@ def current_trace() -> TraceContext | None:
     return _current.get()
 
 
-class trace:  # noqa: N801 - used like a function: `with agentwatch.trace("name"):`
+class trace:
     """Group the calls made inside it under one trace, with user, session, agent and tags.
 
     Works as a context manager (sync and async) and as a decorator.

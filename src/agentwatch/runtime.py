@@ -146,8 +146,12 @@ class Monitor:
         except Exception as exc:
             self._errors["store"] += 1
             if self._errors["store"] in (1, 10, 100) or self._errors["store"] % 1000 == 0:
-                log.warning("agentwatch: the store failed (%s: %s); %d event(s) kept for retry",
-                            type(exc).__name__, exc, len(events))
+                log.warning(
+                    "agentwatch: the store failed (%s: %s); %d event(s) kept for retry",
+                    type(exc).__name__,
+                    exc,
+                    len(events),
+                )
             overflow = len(events) - self.settings.queue_size
             if overflow > 0:
                 del events[:overflow]

@@ -53,7 +53,7 @@ def test_stream_true(client: anthropic.Anthropic, recorder: Recorder) -> None:
     stream = client.messages.create(model=MODEL, max_tokens=64, messages=MESSAGES, stream=True)
     assert isinstance(stream, anthropic.Stream)
     events = list(stream)
-    assert [e.type for e in events][0] == "message_start"
+    assert events[0].type == "message_start"
     delta = next(e for e in events if e.type == "message_delta")
     start = events[0]
     event = recorder.only_event()
@@ -79,7 +79,9 @@ def test_tool_use(client: anthropic.Anthropic, recorder: Recorder) -> None:
     tools = [{"name": "lookup_order", "description": "find", "input_schema": {"type": "object"}}]
     headers = {"x-emulator-tool-calls": json.dumps(calls)}
     agentwatch.configure(database=f"sqlite:///{recorder.db_path}", capture_content=True)
-    message = client.messages.create(model=MODEL, max_tokens=64, messages=MESSAGES, tools=tools, extra_headers=headers)
+    message = client.messages.create(
+        model=MODEL, max_tokens=64, messages=MESSAGES, tools=tools, extra_headers=headers
+    )
     assert message.stop_reason == "tool_use"
     with client.messages.stream(
         model=MODEL, max_tokens=64, messages=MESSAGES, tools=tools, extra_headers=headers
@@ -108,7 +110,9 @@ def test_stream_early_close(client: anthropic.Anthropic, recorder: Recorder) -> 
     ("status", "exc_type"),
     [(429, anthropic.RateLimitError), (500, anthropic.InternalServerError)],
 )
-def test_errors(client: anthropic.Anthropic, recorder: Recorder, status: int, exc_type: type[Exception]) -> None:
+def test_errors(
+    client: anthropic.Anthropic, recorder: Recorder, status: int, exc_type: type[Exception]
+) -> None:
     with pytest.raises(exc_type) as info:
         client.messages.create(
             model=MODEL, max_tokens=10, messages=MESSAGES, extra_headers={"x-emulator-status": str(status)}

@@ -30,7 +30,9 @@ def aclient(emulator: Emulator, recorder: Recorder) -> openai.AsyncOpenAI:
     )
 
 
-def test_chat_is_recorded_with_usage_and_returned_unchanged(client: openai.OpenAI, recorder: Recorder) -> None:
+def test_chat_is_recorded_with_usage_and_returned_unchanged(
+    client: openai.OpenAI, recorder: Recorder
+) -> None:
     usage = {
         "prompt_tokens": 1200,
         "completion_tokens": 300,
@@ -141,7 +143,10 @@ def test_tool_calls(client: openai.OpenAI, recorder: Recorder) -> None:
     calls = [{"name": "get_weather", "arguments": {"city": "Paris"}}]
     tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
     response = client.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, tools=tools, extra_headers={"x-emulator-tool-calls": json.dumps(calls)}
+        model="gpt-4o-mini",
+        messages=MESSAGES,
+        tools=tools,
+        extra_headers={"x-emulator-tool-calls": json.dumps(calls)},
     )
     assert response.choices[0].finish_reason == "tool_calls"
     stream = client.chat.completions.create(
@@ -231,14 +236,18 @@ def test_timeout_is_recorded_and_raised(emulator: Emulator, recorder: Recorder) 
 
 
 def test_connection_error(recorder: Recorder) -> None:
-    client = agentwatch.instrument(openai.OpenAI(api_key="sk", base_url="http://127.0.0.1:9/v1", max_retries=0))
+    client = agentwatch.instrument(
+        openai.OpenAI(api_key="sk", base_url="http://127.0.0.1:9/v1", max_retries=0)
+    )
     with pytest.raises(openai.APIConnectionError):
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     assert recorder.only_event().error.type == "APIConnectionError"  # type: ignore[union-attr]
 
 
 def test_retries_are_one_event(emulator: Emulator, recorder: Recorder) -> None:
-    client = agentwatch.instrument(openai.OpenAI(api_key="sk", base_url=emulator.openai_base_url, max_retries=2))
+    client = agentwatch.instrument(
+        openai.OpenAI(api_key="sk", base_url=emulator.openai_base_url, max_retries=2)
+    )
     with pytest.raises(openai.RateLimitError):
         client.chat.completions.create(
             model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-emulator-status": "429"}
@@ -303,5 +312,7 @@ def test_provider_names_for_compatible_endpoints(recorder: Recorder) -> None:
         openai.AzureOpenAI(api_key="k", api_version="2024-10-21", azure_endpoint="https://x.openai.azure.com")
     )
     assert azure._agentwatch_instrumented.provider == "azure.ai.openai"  # type: ignore[attr-defined]
-    vllm = agentwatch.instrument(openai.OpenAI(api_key="sk", base_url="http://gpu-box.internal:9000/v1"), provider="vllm")
+    vllm = agentwatch.instrument(
+        openai.OpenAI(api_key="sk", base_url="http://gpu-box.internal:9000/v1"), provider="vllm"
+    )
     assert vllm._agentwatch_instrumented.provider == "vllm"  # type: ignore[attr-defined]

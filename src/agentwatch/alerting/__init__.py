@@ -19,7 +19,10 @@ class LogAlerts:
 
     def send(self, anomaly: Anomaly) -> None:
         log.warning(
-            "%s [%s] %s (%s)", anomaly.type, anomaly.severity.value, anomaly.description,
+            "%s [%s] %s (%s)",
+            anomaly.type,
+            anomaly.severity.value,
+            anomaly.description,
             ", ".join(f"{k}={v}" for k, v in anomaly.scope.items()),
         )
 

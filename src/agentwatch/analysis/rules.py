@@ -44,9 +44,7 @@ def _mean(values: Iterable[float]) -> float | None:
 class EventRules:
     """Seed rules for one event, given the recent events it is compared with."""
 
-    def __init__(
-        self, config: RuleConfig | None = None, id_factory: Callable[[], str] | None = None
-    ) -> None:
+    def __init__(self, config: RuleConfig | None = None, id_factory: Callable[[], str] | None = None) -> None:
         self.config = config or RuleConfig()
         self._new_id = id_factory or (lambda: os.urandom(12).hex())
 
@@ -84,37 +82,79 @@ class EventRules:
         found: list[Anomaly] = []
         cost = event.cost.total_usd if event.cost else None
         if cost is not None and cost > c.cost_threshold_usd:
-            found.append(self._anomaly(
-                event, "high_cost", Severity.HIGH, f"Request cost ${cost:.4f} exceeds ${c.cost_threshold_usd:.2f}",
-                "Check prompt size and model choice; set a per-request budget", cost, c.cost_threshold_usd))
+            found.append(
+                self._anomaly(
+                    event,
+                    "high_cost",
+                    Severity.HIGH,
+                    f"Request cost ${cost:.4f} exceeds ${c.cost_threshold_usd:.2f}",
+                    "Check prompt size and model choice; set a per-request budget",
+                    cost,
+                    c.cost_threshold_usd,
+                )
+            )
         if event.latency_ms > c.latency_threshold_ms:
-            found.append(self._anomaly(
-                event, "high_latency", Severity.MEDIUM,
-                f"Latency {event.latency_ms:.0f} ms exceeds {c.latency_threshold_ms:.0f} ms",
-                "Check provider status, prompt length and max_tokens; consider streaming or a faster model",
-                event.latency_ms, c.latency_threshold_ms))
+            found.append(
+                self._anomaly(
+                    event,
+                    "high_latency",
+                    Severity.MEDIUM,
+                    f"Latency {event.latency_ms:.0f} ms exceeds {c.latency_threshold_ms:.0f} ms",
+                    "Check provider status, prompt length and max_tokens; consider streaming or a faster model",
+                    event.latency_ms,
+                    c.latency_threshold_ms,
+                )
+            )
         if event.total_tokens > c.token_threshold:
-            found.append(self._anomaly(
-                event, "high_token_usage", Severity.MEDIUM,
-                f"{event.total_tokens} tokens exceed {c.token_threshold}",
-                "Trim the context (history, retrieved documents) or cap max_tokens",
-                event.total_tokens, c.token_threshold))
+            found.append(
+                self._anomaly(
+                    event,
+                    "high_token_usage",
+                    Severity.MEDIUM,
+                    f"{event.total_tokens} tokens exceed {c.token_threshold}",
+                    "Trim the context (history, retrieved documents) or cap max_tokens",
+                    event.total_tokens,
+                    c.token_threshold,
+                )
+            )
         if event.status is Status.ERROR:
             err = event.error
-            what = f"{err.type}" + (f" (HTTP {err.http_status})" if err and err.http_status else "") if err else "error"
-            found.append(self._anomaly(
-                event, "request_failure", Severity.HIGH, f"Request failed: {what}",
-                "Check the error, API key, quota and provider status; add retries with backoff",
-                err.http_status if err and err.http_status else None))
+            what = (
+                f"{err.type}" + (f" (HTTP {err.http_status})" if err and err.http_status else "")
+                if err
+                else "error"
+            )
+            found.append(
+                self._anomaly(
+                    event,
+                    "request_failure",
+                    Severity.HIGH,
+                    f"Request failed: {what}",
+                    "Check the error, API key, quota and provider status; add retries with backoff",
+                    err.http_status if err and err.http_status else None,
+                )
+            )
         kinds = {f.kind for f in event.findings}
         if "injection" in kinds:
-            found.append(self._anomaly(
-                event, "prompt_injection", Severity.CRITICAL, "Prompt injection attempt detected",
-                "Review the input source; isolate untrusted content from instructions"))
+            found.append(
+                self._anomaly(
+                    event,
+                    "prompt_injection",
+                    Severity.CRITICAL,
+                    "Prompt injection attempt detected",
+                    "Review the input source; isolate untrusted content from instructions",
+                )
+            )
         if "pii" in kinds:
-            found.append(self._anomaly(
-                event, "pii_detected", Severity.HIGH, "Personally identifiable information (PII) detected",
-                "Implement PII scrubbing and review data handling policies"))
+            found.append(
+                self._anomaly(
+                    event,
+                    "pii_detected",
+                    Severity.HIGH,
+                    "Personally identifiable information (PII) detected",
+                    "Implement PII scrubbing and review data handling policies",
+                )
+            )
         found.extend(self._spikes(event, list(recent)))
         return found
 
@@ -124,19 +164,38 @@ class EventRules:
             return []
         found = []
         mean_latency = _mean(e.latency_ms for e in recent if e.status is Status.OK)
-        if mean_latency and event.status is Status.OK and event.latency_ms > c.spike_multiplier * mean_latency:
-            found.append(self._anomaly(
-                event, "latency_spike", Severity.MEDIUM,
-                f"Latency {event.latency_ms:.0f} ms is {event.latency_ms / mean_latency:.1f}x the recent mean",
-                "Compare with the provider's status and recent prompt sizes",
-                event.latency_ms, c.spike_multiplier * mean_latency, f"last {len(recent)} events"))
+        if (
+            mean_latency
+            and event.status is Status.OK
+            and event.latency_ms > c.spike_multiplier * mean_latency
+        ):
+            found.append(
+                self._anomaly(
+                    event,
+                    "latency_spike",
+                    Severity.MEDIUM,
+                    f"Latency {event.latency_ms:.0f} ms is {event.latency_ms / mean_latency:.1f}x the recent mean",
+                    "Compare with the provider's status and recent prompt sizes",
+                    event.latency_ms,
+                    c.spike_multiplier * mean_latency,
+                    f"last {len(recent)} events",
+                )
+            )
         cost = event.cost.total_usd if event.cost else None
         mean_cost = _mean(e.cost.total_usd for e in recent if e.cost and e.cost.total_usd is not None)
         if cost is not None and mean_cost and cost > c.spike_multiplier * mean_cost:
-            found.append(self._anomaly(
-                event, "cost_spike", Severity.HIGH, f"Cost ${cost:.4f} is {cost / mean_cost:.1f}x the recent mean",
-                "Look for a prompt or loop that grew; set a budget",
-                cost, c.spike_multiplier * mean_cost, f"last {len(recent)} events"))
+            found.append(
+                self._anomaly(
+                    event,
+                    "cost_spike",
+                    Severity.HIGH,
+                    f"Cost ${cost:.4f} is {cost / mean_cost:.1f}x the recent mean",
+                    "Look for a prompt or loop that grew; set a budget",
+                    cost,
+                    c.spike_multiplier * mean_cost,
+                    f"last {len(recent)} events",
+                )
+            )
         return found
 
 

@@ -32,10 +32,10 @@ Submit = Callable[[RawCall], None]
 _UNDER_PYTEST = "PYTEST_CURRENT_TEST" in os.environ or "PYTEST_VERSION" in os.environ
 
 
-def _internal_error(what: str) -> None:
+def _internal_error(what: str, exc: Exception) -> None:
     """An agentwatch bug: never reaches the host app, except under pytest."""
     if _UNDER_PYTEST:
-        raise
+        raise exc
     log.exception("agentwatch: internal error while %s; your code still runs fine", what)
 
 
@@ -72,8 +72,8 @@ def _sync_chunks(raw: RawCall, inner: Iterator[Any], submit: Submit) -> Iterator
     finally:
         try:
             _finish(raw, submit)
-        except Exception:
-            _internal_error("finishing a stream")
+        except Exception as internal:
+            _internal_error("finishing a stream", internal)
 
 
 async def _async_chunks(raw: RawCall, inner: AsyncIterator[Any], submit: Submit) -> AsyncIterator[Any]:
@@ -93,8 +93,8 @@ async def _async_chunks(raw: RawCall, inner: AsyncIterator[Any], submit: Submit)
     finally:
         try:
             _finish(raw, submit)
-        except Exception:
-            _internal_error("finishing a stream")
+        except Exception as internal:
+            _internal_error("finishing a stream", internal)
 
 
 def _wrap_sync_stream(stream: Any, raw: RawCall, submit: Submit) -> None:
@@ -158,8 +158,8 @@ def wrap_client(
         raw = None
         try:
             raw = _new_record(api, options, defaults, stream)
-        except Exception:
-            _internal_error("starting a record")
+        except Exception as internal:
+            _internal_error("starting a record", internal)
         try:
             result = original(cast_to, options, stream=stream, stream_cls=stream_cls)
         except BaseException as exc:
@@ -168,8 +168,8 @@ def wrap_client(
                     raw.end_ns = time.perf_counter_ns()
                     _note_error(raw, exc)
                     _finish(raw, submit)
-                except Exception:
-                    _internal_error("recording a failed call")
+                except Exception as internal:
+                    _internal_error("recording a failed call", internal)
             raise
         if raw is not None:
             try:
@@ -179,8 +179,8 @@ def wrap_client(
                     raw.end_ns = time.perf_counter_ns()
                     raw.response = result
                     _finish(raw, submit)
-            except Exception:
-                _internal_error("recording a call")
+            except Exception as internal:
+                _internal_error("recording a call", internal)
         return result
 
     async def async_request(
@@ -192,8 +192,8 @@ def wrap_client(
         raw = None
         try:
             raw = _new_record(api, options, defaults, stream)
-        except Exception:
-            _internal_error("starting a record")
+        except Exception as internal:
+            _internal_error("starting a record", internal)
         try:
             result = await original(cast_to, options, stream=stream, stream_cls=stream_cls)
         except BaseException as exc:
@@ -202,8 +202,8 @@ def wrap_client(
                     raw.end_ns = time.perf_counter_ns()
                     _note_error(raw, exc)
                     _finish(raw, submit)
-                except Exception:
-                    _internal_error("recording a failed call")
+                except Exception as internal:
+                    _internal_error("recording a failed call", internal)
             raise
         if raw is not None:
             try:
@@ -213,8 +213,8 @@ def wrap_client(
                     raw.end_ns = time.perf_counter_ns()
                     raw.response = result
                     _finish(raw, submit)
-            except Exception:
-                _internal_error("recording a call")
+            except Exception as internal:
+                _internal_error("recording a call", internal)
         return result
 
     client.request = async_request if is_async else sync_request
@@ -223,7 +223,7 @@ def wrap_client(
 
 def unwrap_client(client: Any) -> bool:
     """Undo :func:`wrap_client`; returns whether the client was instrumented."""
-    if MARKER not in vars(client):
+    if not is_instrumented(client):
         return False
     del client.request
     delattr(client, MARKER)
@@ -231,4 +231,4 @@ def unwrap_client(client: Any) -> bool:
 
 
 def is_instrumented(client: Any) -> bool:
-    return MARKER in vars(client)
+    return MARKER in getattr(client, "__dict__", {})

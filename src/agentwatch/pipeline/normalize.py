@@ -123,9 +123,7 @@ def _openai_chat_usage(usage: Any) -> Usage:
         input_tokens=_int(field(usage, "prompt_tokens")),
         output_tokens=_int(field(usage, "completion_tokens")),
         cache_read_input_tokens=_int(field(field(usage, "prompt_tokens_details"), "cached_tokens")),
-        reasoning_output_tokens=_int(
-            field(field(usage, "completion_tokens_details"), "reasoning_tokens")
-        ),
+        reasoning_output_tokens=_int(field(field(usage, "completion_tokens_details"), "reasoning_tokens")),
     )
 
 

@@ -31,9 +31,7 @@ class Stage(Protocol):
 class Pipeline:
     """normalise, then each stage in order."""
 
-    def __init__(
-        self, normalize: Callable[[RawCall], LLMCall], stages: Iterable[Stage] = ()
-    ) -> None:
+    def __init__(self, normalize: Callable[[RawCall], LLMCall], stages: Iterable[Stage] = ()) -> None:
         self.normalize = normalize
         self.stages = list(stages)
         self.failures: Counter[str] = Counter()

@@ -1,0 +1,218 @@
+"""The host app never pays for agentwatch's troubles: failing stores, full queues, fork, exit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import openai
+import pytest
+
+import agentwatch
+from agentwatch.config import Settings
+from agentwatch.model import Anomaly, LLMCall
+from agentwatch.runtime import Monitor
+from agentwatch.storage import EventFilter, SQLiteStorage, Stats
+from agentwatch.testing import Emulator
+from tests.conftest import Recorder
+
+MESSAGES = [{"role": "user", "content": "hello"}]
+
+
+class BrokenStore:
+    """A store whose every write fails, like a full disk or a database that is down."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    def write_events(self, events: list[LLMCall]) -> None:
+        self.attempts += 1
+        raise OSError(28, "No space left on device")
+
+    def write_anomalies(self, anomalies: list[Anomaly]) -> None:
+        raise OSError(28, "No space left on device")
+
+    def events(self, where: EventFilter, limit: int = 20, *, min_risk: int | None = None) -> list[LLMCall]:
+        return []
+
+    def anomalies(self, since: object = None, limit: int = 10) -> list[Anomaly]:
+        return []
+
+    def stats(self, where: EventFilter) -> Stats:
+        raise NotImplementedError
+
+    def delete_before(self, cutoff: object) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_store_that_always_fails_never_reaches_the_app(emulator: Emulator, tmp_path: Path) -> None:
+    store = BrokenStore()
+    settings = Settings(database=f"sqlite:///{tmp_path}/x.db", queue_size=5, flush_interval=0.05)
+    monitor = Monitor(settings, storage_factory=lambda s: store)
+    client = openai.OpenAI(api_key="sk", base_url=emulator.openai_base_url, max_retries=0)
+    from agentwatch.capture import find_integration
+    from agentwatch.capture.record import ClientDefaults
+
+    find_integration(client).instrument(client, ClientDefaults(provider="openai"), monitor.submit)
+    for _ in range(12):
+        response = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        assert response.choices[0].message.content
+        monitor.flush(5)
+    status = monitor.status()
+    assert store.attempts >= 12
+    assert status.written == 0
+    assert status.errors >= 12
+    assert status.pending == 5  # kept for retry, up to queue_size
+    assert status.dropped == 7  # the rest is dropped, and counted
+    monitor.shutdown(1)
+
+
+def test_the_store_recovers_and_nothing_kept_back_is_lost(emulator: Emulator, tmp_path: Path) -> None:
+    real = SQLiteStorage(tmp_path / "ok.db")
+    broken = BrokenStore()
+    current: list[object] = [broken]
+    settings = Settings(database=f"sqlite:///{tmp_path}/ok.db", flush_interval=0.05)
+    monitor = Monitor(settings, storage_factory=lambda s: current[0])  # type: ignore[arg-type,return-value]
+    client = openai.OpenAI(api_key="sk", base_url=emulator.openai_base_url, max_retries=0)
+    from agentwatch.capture import find_integration
+    from agentwatch.capture.record import ClientDefaults
+
+    find_integration(client).instrument(client, ClientDefaults(provider="openai"), monitor.submit)
+    for _ in range(3):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    monitor.flush(5)
+    assert monitor.status().pending == 3
+    current[0] = real
+    client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    monitor.flush(5)
+    assert monitor.status().written == 4
+    assert len(real.events(EventFilter(), 10)) == 4
+    monitor.shutdown(1)
+
+
+def test_a_full_queue_drops_and_counts_without_blocking(tmp_path: Path) -> None:
+    from agentwatch.transport import BatchQueue
+
+    handled: list[int] = []
+    queue: BatchQueue[int] = BatchQueue(handled.extend, max_size=3, batch_size=100, interval=60)
+    for i in range(10):
+        queue.submit(i)
+    assert queue.status().dropped == 7
+    assert queue.status().queue_depth == 3
+    assert queue.flush(5)
+    assert handled == [0, 1, 2]
+    queue.shutdown(1)
+
+
+def test_a_handler_exception_is_counted_not_raised() -> None:
+    from agentwatch.transport import BatchQueue
+
+    def boom(batch: list[int]) -> None:
+        if batch:
+            raise RuntimeError("bug in a stage")
+
+    queue: BatchQueue[int] = BatchQueue(boom, interval=0.01)
+    queue.submit(1)
+    assert queue.flush(5)
+    assert queue.status().handler_errors == 1
+    queue.shutdown(1)
+
+
+def _run(script: str, env_db: Path, emulator: Emulator) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AGENTWATCH_DATABASE": f"sqlite:///{env_db}", "EMU": emulator.openai_base_url}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_exit_right_after_the_last_call_stores_everything(emulator: Emulator, tmp_path: Path) -> None:
+    db = tmp_path / "exit.db"
+    result = _run(
+        """
+        import os, openai, agentwatch
+        client = agentwatch.instrument(openai.OpenAI(api_key="sk", base_url=os.environ["EMU"]))
+        for i in range(50):
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": str(i)}])
+        """,
+        db,
+        emulator,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(SQLiteStorage(db).events(EventFilter(), 100)) == 50
+
+
+def test_fork_child_records_its_own_calls(emulator: Emulator, tmp_path: Path) -> None:
+    db = tmp_path / "fork.db"
+    result = _run(
+        """
+        import os, openai, agentwatch
+        client = agentwatch.instrument(openai.OpenAI(api_key="sk", base_url=os.environ["EMU"]))
+        client.chat.completions.create(model="parent-before", messages=[{"role": "user", "content": "x"}])
+        pid = os.fork()
+        if pid == 0:
+            child = agentwatch.instrument(openai.OpenAI(api_key="sk", base_url=os.environ["EMU"]))
+            for _ in range(3):
+                child.chat.completions.create(model="child", messages=[{"role": "user", "content": "x"}])
+            agentwatch.shutdown()
+            os._exit(0)
+        os.waitpid(pid, 0)
+        client.chat.completions.create(model="parent-after", messages=[{"role": "user", "content": "x"}])
+        """,
+        db,
+        emulator,
+    )
+    assert result.returncode == 0, result.stderr
+    models = sorted(e.request_model or "" for e in SQLiteStorage(db).events(EventFilter(), 100))
+    assert models == ["child", "child", "child", "parent-after", "parent-before"]
+
+
+def test_threads_see_their_own_trace(emulator: Emulator, recorder: Recorder) -> None:
+    import threading
+
+    client = agentwatch.instrument(openai.OpenAI(api_key="sk", base_url=emulator.openai_base_url))
+
+    def work(user: str) -> None:
+        with agentwatch.trace("worker", user_id=user, tags=[user]):
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+    threads = [threading.Thread(target=work, args=(f"u{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    events = recorder.events()
+    assert sorted((e.user_id, tuple(e.tags)) for e in events) == [(f"u{i}", (f"u{i}",)) for i in range(4)]
+
+
+def test_nested_traces_share_the_trace_id(emulator: Emulator, recorder: Recorder) -> None:
+    client = agentwatch.instrument(
+        openai.OpenAI(api_key="sk", base_url=emulator.openai_base_url), agent="planner", tags=["prod"]
+    )
+    with agentwatch.trace("session", user_id="u1", session_id="s1", metadata={"plan": "pro"}) as outer:
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        with agentwatch.trace("step", tags=["step-1"]) as inner:
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    first, second, third = recorder.events()
+    assert first.trace_id == second.trace_id == outer.trace_id
+    assert first.parent_span_id == outer.span_id and second.parent_span_id == inner.span_id
+    assert inner.parent_span_id == outer.span_id
+    assert (second.user_id, second.session_id, second.agent) == ("u1", "s1", "planner")
+    assert second.tags == ["prod", "step-1"] and second.metadata == {"plan": "pro"}
+    assert third.trace_id != first.trace_id and third.user_id is None
+
+
+def test_unsupported_client_is_a_clear_error() -> None:
+    with pytest.raises(TypeError, match="cannot instrument"):
+        agentwatch.instrument(object())
