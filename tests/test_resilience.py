@@ -15,7 +15,7 @@ import agentwatch
 from agentwatch.config import Settings
 from agentwatch.model import Anomaly, LLMCall
 from agentwatch.runtime import Monitor
-from agentwatch.storage import EventFilter, SQLiteStorage, Stats
+from agentwatch.storage import EventFilter, ProcessReport, SQLiteStorage, Stats
 from agentwatch.testing import Emulator
 from tests.conftest import Recorder
 
@@ -43,6 +43,12 @@ class BrokenStore:
 
     def stats(self, where: EventFilter) -> Stats:
         raise NotImplementedError
+
+    def write_report(self, report: ProcessReport) -> None:
+        raise OSError(28, "No space left on device")
+
+    def reports(self, since: object = None) -> list[ProcessReport]:
+        return []
 
     def delete_before(self, cutoff: object) -> int:
         return 0
@@ -216,3 +222,19 @@ def test_nested_traces_share_the_trace_id(emulator: Emulator, recorder: Recorder
 def test_unsupported_client_is_a_clear_error() -> None:
     with pytest.raises(TypeError, match="cannot instrument"):
         agentwatch.instrument(object())
+
+
+def test_each_process_reports_its_counters_to_the_store(emulator: Emulator, recorder: Recorder) -> None:
+    client = agentwatch.instrument(openai.OpenAI(api_key="sk", base_url=emulator.openai_base_url))
+    for _ in range(3):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    agentwatch.shutdown()
+    (report,) = SQLiteStorage(recorder.db_path).reports()
+    assert report.pid == os.getpid()
+    assert (report.submitted, report.written, report.dropped, report.errors, report.queue_depth) == (
+        3,
+        3,
+        0,
+        0,
+        0,
+    )

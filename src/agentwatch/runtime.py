@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
+import socket
+import time
 import weakref
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from agentwatch.alerting import AlertSink, LogAlerts
@@ -22,10 +24,13 @@ from agentwatch.capture.record import RawCall
 from agentwatch.config import Settings
 from agentwatch.model import Anomaly, LLMCall
 from agentwatch.pipeline import Pipeline, default_pipeline
-from agentwatch.storage import Storage, open_storage
+from agentwatch.storage import ProcessReport, Storage, open_storage
 from agentwatch.transport import BatchQueue
 
 log = logging.getLogger(__name__)
+
+#: Seconds between the reports a process writes about itself to the store.
+REPORT_INTERVAL = 1.0
 
 Listener = Callable[[LLMCall, list[Anomaly]], None]
 
@@ -78,6 +83,8 @@ class Monitor:
         os.register_at_fork(after_in_child=after_fork_in_child)
 
     def _init_counters(self) -> None:
+        self._started_at = datetime.now(UTC)
+        self._last_report = 0.0
         self._pending: list[LLMCall] = []
         self._written = 0
         self._store_dropped = 0
@@ -100,12 +107,9 @@ class Monitor:
 
     def shutdown(self, timeout: float | None = None) -> bool:
         done = self.queue.shutdown(self.settings.shutdown_timeout if timeout is None else timeout)
-        if self._storage is not None and threading.current_thread() is threading.main_thread():
-            try:
-                self._storage.close()
-            except Exception:
-                log.debug("agentwatch: closing the store failed", exc_info=True)
-            self._storage = None
+        if self._storage is not None:
+            self._report(force=True)
+            self._reset_storage()
         return done
 
     def status(self) -> MonitorStatus:
@@ -161,6 +165,28 @@ class Monitor:
         self._pending = []
         self._written += len(events)
         self._analyze(events)
+        self._report()
+
+    def _report(self, *, force: bool = False) -> None:
+        """Write this process's counters to the store, at most once per REPORT_INTERVAL."""
+        now = time.monotonic()
+        if not force and now - self._last_report < REPORT_INTERVAL:
+            return
+        self._last_report = now
+        s = self.status()
+        report = ProcessReport(
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            started_at=self._started_at,
+            updated_at=datetime.now(UTC),
+            queue_depth=s.queue_depth,
+            submitted=s.submitted,
+            written=s.written,
+            pending=s.pending,
+            dropped=s.dropped,
+            errors=s.errors,
+        )
+        self._fenced(self.storage.write_report, report, what="report")
 
     def _reset_storage(self) -> None:
         storage, self._storage = self._storage, None

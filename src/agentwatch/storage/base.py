@@ -49,6 +49,22 @@ class Stats:
         return self.input_tokens + self.output_tokens
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessReport:
+    """A monitored process's own counters, as it last wrote them (``agentwatch status``)."""
+
+    host: str
+    pid: int
+    started_at: datetime
+    updated_at: datetime
+    queue_depth: int
+    submitted: int
+    written: int
+    pending: int
+    dropped: int
+    errors: int
+
+
 class Storage(Protocol):
     """Where events and anomalies live. Writes come from one writer; reads from anywhere."""
 
@@ -66,6 +82,12 @@ class Storage(Protocol):
         ...
 
     def stats(self, where: EventFilter) -> Stats: ...
+
+    def write_report(self, report: ProcessReport) -> None: ...
+
+    def reports(self, since: datetime | None = None) -> list[ProcessReport]:
+        """Newest first."""
+        ...
 
     def delete_before(self, cutoff: datetime) -> int:
         """Delete events, anomalies and rollups older than ``cutoff``; returns events deleted."""

@@ -68,6 +68,26 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        2,
+        "what each monitored process last reported about itself",
+        """
+        CREATE TABLE process_status (
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            started_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            queue_depth INTEGER NOT NULL,
+            submitted INTEGER NOT NULL,
+            written INTEGER NOT NULL,
+            pending INTEGER NOT NULL,
+            dropped INTEGER NOT NULL,
+            errors INTEGER NOT NULL,
+            PRIMARY KEY (host, pid, started_at)
+        );
+        CREATE INDEX idx_process_status_updated ON process_status (updated_at);
+        """,
+    ),
 ]
 
 

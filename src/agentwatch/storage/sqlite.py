@@ -12,12 +12,12 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from agentwatch.model import Anomaly, LLMCall
-from agentwatch.storage.base import EventFilter, Stats
+from agentwatch.storage.base import EventFilter, ProcessReport, Stats
 from agentwatch.storage.migrations import migrate
 
 _ROLLUP_UPSERT = """
@@ -213,12 +213,45 @@ class SQLiteStorage:
             anomalies=int(anomalies),
         )
 
+    def write_report(self, report: ProcessReport) -> None:
+        row = (
+            report.host,
+            report.pid,
+            report.started_at.timestamp(),
+            report.updated_at.timestamp(),
+            report.queue_depth,
+            report.submitted,
+            report.written,
+            report.pending,
+            report.dropped,
+            report.errors,
+        )
+        with self._transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO process_status VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+
+    def reports(self, since: datetime | None = None) -> list[ProcessReport]:
+        rows = self._query(
+            "SELECT * FROM process_status WHERE updated_at >= ? ORDER BY updated_at DESC",
+            [since.timestamp() if since else 0.0],
+        )
+        return [
+            ProcessReport(
+                host,
+                pid,
+                datetime.fromtimestamp(started, UTC),
+                datetime.fromtimestamp(updated, UTC),
+                *counters,
+            )
+            for host, pid, started, updated, *counters in rows
+        ]
+
     def delete_before(self, cutoff: datetime) -> int:
         ts = cutoff.timestamp()
         with self._transaction() as conn:
             deleted = conn.execute("DELETE FROM events WHERE start_ts < ?", (ts,)).rowcount
             conn.execute("DELETE FROM anomalies WHERE detected_ts < ?", (ts,))
             conn.execute("DELETE FROM rollup_minute WHERE minute < ?", (int(ts // 60),))
+            conn.execute("DELETE FROM process_status WHERE updated_at < ?", (ts,))
         return int(deleted)
 
     def close(self) -> None:
