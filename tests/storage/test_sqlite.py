@@ -118,3 +118,12 @@ def test_delete_before(tmp_path: Path) -> None:
     assert store.delete_before(NOW - timedelta(days=7)) == 1
     assert [e.event_id for e in store.events(EventFilter(), 10)] == ["e1"]
     assert store.stats(EventFilter()).requests == 1
+
+
+def test_text_with_lone_surrogates_is_stored_not_dropped(tmp_path: Path) -> None:
+    store = SQLiteStorage(tmp_path / "a.db")
+    store.write_events([event(1, output_text="ok \udcff end", metadata={"k": "\ud800"}), event(2)])
+    stored = {e.event_id: e for e in store.events(EventFilter(), 10)}
+    assert set(stored) == {"e1", "e2"}
+    assert stored["e1"].output_text is not None and stored["e1"].output_text.startswith("ok ")
+    assert stored["e1"].output_text.endswith(" end") and "\udcff" not in stored["e1"].output_text

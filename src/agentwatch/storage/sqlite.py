@@ -8,6 +8,7 @@ and series, not the number of events. Re-writing an event id is ignored, rollups
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -45,6 +46,16 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 
 def _model_of(event: LLMCall) -> str | None:
     return event.request_model or event.response_model
+
+
+def _document(event: LLMCall) -> str:
+    """The event as JSON. Text the app passed with lone surrogates (invalid UTF-8 decoded with
+    ``surrogateescape``) cannot be encoded; those code points become U+FFFD, the rest is kept."""
+    try:
+        return event.model_dump_json(exclude_defaults=True)
+    except ValueError:
+        text = json.dumps(event.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False)
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def _rollup_key(event: LLMCall) -> tuple[int, str, str, str, str, str]:
@@ -143,7 +154,7 @@ class SQLiteStorage:
                         event.usage.output_tokens,
                         event.cost.total_usd if event.cost else None,
                         event.risk.score,
-                        event.model_dump_json(exclude_defaults=True),
+                        _document(event),
                     ),
                 )
                 if cursor.rowcount == 1:
