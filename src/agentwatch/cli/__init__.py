@@ -1,0 +1,1 @@
+"""The ``agentwatch`` command line: one module per command group, Rich only here."""

@@ -1,0 +1,32 @@
+"""Which database a command uses: the library's settings, with ``--database`` on top."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from agentwatch.cli.render import fail
+from agentwatch.config import ConfigError, Settings, load_settings
+from agentwatch.storage import Storage, open_storage
+
+
+def resolve_settings(database: str | None) -> Settings:
+    """argument > ``AGENTWATCH_*`` > ``agentwatch.toml`` > default; bad settings exit with code 2."""
+    try:
+        return load_settings({"database": database})
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+@contextmanager
+def reading(settings: Settings) -> Iterator[Storage | None]:
+    """The store to read, or None when its database does not exist (it is not created)."""
+    if not Path(settings.sqlite_path).is_file():
+        yield None
+        return
+    storage = open_storage(settings)
+    try:
+        yield storage
+    finally:
+        storage.close()
