@@ -1,9 +1,7 @@
 """agentwatch: monitor AI agents and the LLM calls they make.
 
-    import agentwatch
-    client = agentwatch.instrument(OpenAI())
-    with agentwatch.trace("support-agent", user_id="u1"):
-        client.chat.completions.create(...)
+``agentwatch.instrument(client)`` monitors an ``openai`` or ``anthropic`` client;
+``agentwatch.trace(...)`` labels the calls made inside it. See the README for the rest.
 """
 
 from __future__ import annotations

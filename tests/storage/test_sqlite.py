@@ -6,6 +6,8 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from agentwatch.model import Anomaly, Cost, ErrorInfo, Finding, LLMCall, Risk, Severity, Status, Usage
 from agentwatch.storage import EventFilter, SQLiteStorage
 from agentwatch.storage.migrations import MIGRATIONS
@@ -77,6 +79,7 @@ def test_stats_from_rollups(tmp_path: Path) -> None:
                 severity=Severity.MEDIUM,
                 description="slow",
                 detected_at=NOW,
+                scope={"provider": "anthropic", "model": "claude-haiku-4-5"},
             )
         ]
     )
@@ -90,6 +93,9 @@ def test_stats_from_rollups(tmp_path: Path) -> None:
     assert s.max_latency_ms == 500
     assert s.anomalies == 1
     assert store.stats(EventFilter(provider="anthropic")).requests == 1
+    assert store.stats(EventFilter(provider="anthropic")).anomalies == 1
+    assert store.stats(EventFilter(provider="openai")).anomalies == 0
+    assert store.stats(EventFilter(since=NOW + timedelta(minutes=1))).anomalies == 0
     assert store.stats(EventFilter(user_id="bob")).requests == 1
     assert store.stats(EventFilter(status="error")).requests == 1
     assert store.stats(EventFilter(model="claude-haiku-4-5")).requests == 1
@@ -127,3 +133,10 @@ def test_text_with_lone_surrogates_is_stored_not_dropped(tmp_path: Path) -> None
     assert set(stored) == {"e1", "e2"}
     assert stored["e1"].output_text is not None and stored["e1"].output_text.startswith("ok ")
     assert stored["e1"].output_text.endswith(" end") and "\udcff" not in stored["e1"].output_text
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(sqlite3.DatabaseError):
+        SQLiteStorage(path)

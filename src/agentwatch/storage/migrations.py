@@ -44,6 +44,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             detected_ts REAL NOT NULL,
             type TEXT NOT NULL,
             severity TEXT NOT NULL,
+            provider TEXT,
+            model TEXT,
+            user_id TEXT,
+            agent TEXT,
             data TEXT NOT NULL
         );
         CREATE INDEX idx_anomalies_ts ON anomalies (detected_ts);

@@ -116,10 +116,14 @@ class SQLiteStorage:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA busy_timeout=10000")
-        migrate(self._conn)
+        try:
+            self._conn.execute("PRAGMA busy_timeout=10000")
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            migrate(self._conn)
+        except BaseException:
+            self._conn.close()
+            raise
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -164,10 +168,20 @@ class SQLiteStorage:
     def write_anomalies(self, anomalies: list[Anomaly]) -> None:
         with self._transaction() as conn:
             conn.executemany(
-                "INSERT OR IGNORE INTO anomalies (anomaly_id, detected_ts, type, severity, data)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO anomalies (anomaly_id, detected_ts, type, severity, provider, model,"
+                " user_id, agent, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (a.anomaly_id, a.detected_at.timestamp(), a.type, a.severity.value, a.model_dump_json())
+                    (
+                        a.anomaly_id,
+                        a.detected_at.timestamp(),
+                        a.type,
+                        a.severity.value,
+                        a.scope.get("provider"),
+                        a.scope.get("model"),
+                        a.scope.get("user"),
+                        a.scope.get("agent"),
+                        a.model_dump_json(),
+                    )
                     for a in anomalies
                 ],
             )
@@ -205,8 +219,11 @@ class SQLiteStorage:
             counts[status] = values[0]
             for i, value in enumerate(values):
                 totals[i] = max(totals[i], value or 0.0) if i == 6 else totals[i] + (value or 0)
-        anomaly_args: list[Any] = [where.since.timestamp() if where.since else 0.0]
-        anomalies = self._query("SELECT count(*) FROM anomalies WHERE detected_ts >= ?", anomaly_args)[0][0]
+        scope = EventFilter(where.since, where.until, where.provider, where.model, where.user_id, where.agent)
+        anomaly_sql, anomaly_args = _conditions(scope, rollup=False)
+        anomalies = self._query(
+            "SELECT count(*) FROM anomalies" + anomaly_sql.replace("start_ts", "detected_ts"), anomaly_args
+        )[0][0]
         requests = int(totals[0] or 0)
         return Stats(
             requests=requests,
