@@ -238,3 +238,30 @@ def test_each_process_reports_its_counters_to_the_store(emulator: Emulator, reco
         0,
         0,
     )
+
+
+def test_an_internal_bug_is_logged_and_the_call_still_returns(emulator: Emulator, tmp_path: Path) -> None:
+    script = """
+        import os, openai, agentwatch
+        def broken(raw):
+            raise RuntimeError("agentwatch bug")
+        agentwatch.get_monitor().submit = broken
+        client = agentwatch.instrument(openai.OpenAI(api_key="sk", base_url=os.environ["EMU"]))
+        reply = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
+        stream = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}], stream=True)
+        print(reply.choices[0].message.content is not None, sum(1 for _ in stream) > 1)
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update({"AGENTWATCH_DATABASE": f"sqlite:///{tmp_path}/bug.db", "EMU": emulator.openai_base_url})
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
+    assert "agentwatch: internal error while recording a call" in result.stderr
+    assert "agentwatch: internal error while finishing a stream" in result.stderr

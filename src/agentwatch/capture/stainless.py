@@ -140,6 +140,41 @@ def _new_record(api: str, options: Any, defaults: ClientDefaults, stream: bool) 
     )
 
 
+def _start(api: str, options: Any, defaults: ClientDefaults, stream: bool) -> RawCall | None:
+    try:
+        return _new_record(api, options, defaults, stream)
+    except Exception as internal:
+        _internal_error("starting a record", internal)
+        return None
+
+
+def _failed(raw: RawCall | None, exc: BaseException, submit: Submit) -> None:
+    if raw is None:
+        return
+    try:
+        raw.end_ns = time.perf_counter_ns()
+        _note_error(raw, exc)
+        _finish(raw, submit)
+    except Exception as internal:
+        _internal_error("recording a failed call", internal)
+
+
+def _succeeded(
+    raw: RawCall | None, result: Any, wrap_stream: Callable[[Any, RawCall, Submit], None], submit: Submit
+) -> None:
+    if raw is None:
+        return
+    try:
+        if raw.stream and hasattr(result, "_iterator"):
+            wrap_stream(result, raw, submit)
+        else:
+            raw.end_ns = time.perf_counter_ns()
+            raw.response = result
+            _finish(raw, submit)
+    except Exception as internal:
+        _internal_error("recording a call", internal)
+
+
 def wrap_client(
     client: Any,
     *,
@@ -155,32 +190,13 @@ def wrap_client(
         api = routes.get(options.url)
         if api is None:
             return original(cast_to, options, stream=stream, stream_cls=stream_cls)
-        raw = None
-        try:
-            raw = _new_record(api, options, defaults, stream)
-        except Exception as internal:
-            _internal_error("starting a record", internal)
+        raw = _start(api, options, defaults, stream)
         try:
             result = original(cast_to, options, stream=stream, stream_cls=stream_cls)
         except BaseException as exc:
-            if raw is not None:
-                try:
-                    raw.end_ns = time.perf_counter_ns()
-                    _note_error(raw, exc)
-                    _finish(raw, submit)
-                except Exception as internal:
-                    _internal_error("recording a failed call", internal)
+            _failed(raw, exc, submit)
             raise
-        if raw is not None:
-            try:
-                if stream and hasattr(result, "_iterator"):
-                    _wrap_sync_stream(result, raw, submit)
-                else:
-                    raw.end_ns = time.perf_counter_ns()
-                    raw.response = result
-                    _finish(raw, submit)
-            except Exception as internal:
-                _internal_error("recording a call", internal)
+        _succeeded(raw, result, _wrap_sync_stream, submit)
         return result
 
     async def async_request(
@@ -189,32 +205,13 @@ def wrap_client(
         api = routes.get(options.url)
         if api is None:
             return await original(cast_to, options, stream=stream, stream_cls=stream_cls)
-        raw = None
-        try:
-            raw = _new_record(api, options, defaults, stream)
-        except Exception as internal:
-            _internal_error("starting a record", internal)
+        raw = _start(api, options, defaults, stream)
         try:
             result = await original(cast_to, options, stream=stream, stream_cls=stream_cls)
         except BaseException as exc:
-            if raw is not None:
-                try:
-                    raw.end_ns = time.perf_counter_ns()
-                    _note_error(raw, exc)
-                    _finish(raw, submit)
-                except Exception as internal:
-                    _internal_error("recording a failed call", internal)
+            _failed(raw, exc, submit)
             raise
-        if raw is not None:
-            try:
-                if stream and hasattr(result, "_iterator"):
-                    _wrap_async_stream(result, raw, submit)
-                else:
-                    raw.end_ns = time.perf_counter_ns()
-                    raw.response = result
-                    _finish(raw, submit)
-            except Exception as internal:
-                _internal_error("recording a call", internal)
+        _succeeded(raw, result, _wrap_async_stream, submit)
         return result
 
     client.request = async_request if is_async else sync_request
