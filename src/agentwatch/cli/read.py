@@ -6,10 +6,12 @@ functions with their defaults.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
+from pydantic import BaseModel
+from rich.console import Console, RenderableType
 
 from agentwatch.cli import options
 from agentwatch.cli.database import reading, resolve_settings
@@ -23,8 +25,9 @@ from agentwatch.cli.render import (
     stats_table,
 )
 from agentwatch.cli.timeparse import describe_since, since_option
+from agentwatch.config import Settings
 from agentwatch.model import Status
-from agentwatch.storage import EventFilter, Stats
+from agentwatch.storage import EventFilter, Stats, Storage
 
 _NO_STATS = Stats(
     requests=0,
@@ -41,6 +44,31 @@ _NO_STATS = Stats(
     injection_events=0,
     anomalies=0,
 )
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _show(
+    settings: Settings,
+    query: Callable[[Storage], Sequence[M]],
+    *,
+    json_output: bool,
+    empty: str,
+    table: Callable[[Sequence[M]], RenderableType],
+) -> None:
+    """Run ``query`` on the store and print its rows as JSON, a table, or why there are none."""
+    console = Console()
+    with reading(settings) as store:
+        found: Sequence[M] = [] if store is None else query(store)
+    if json_output:
+        print_json([row.model_dump(mode="json") for row in found])
+    elif store is None:
+        no_data(console, settings.sqlite_path)
+    elif not found:
+        console.print(empty)
+    else:
+        console.print(table(found))
 
 
 def _window(text: str | None) -> str:
@@ -111,18 +139,13 @@ def events(
 ) -> None:
     """The most recent LLM calls; --json prints each event as stored (the event model's fields)."""
     where = _event_filter(since=since, provider=provider, model=model, user=user, agent=agent, status=status)
-    settings = resolve_settings(database)
-    console = Console()
-    with reading(settings) as store:
-        found = [] if store is None else store.events(where, count)
-    if json_output:
-        print_json([event.model_dump(mode="json") for event in found])
-    elif store is None:
-        no_data(console, settings.sqlite_path)
-    elif not found:
-        console.print(f"No events{_window(since)}.")
-    else:
-        console.print(events_table(found, f"Recent events{_window(since)}, newest first"))
+    _show(
+        resolve_settings(database),
+        lambda store: store.events(where, count),
+        json_output=json_output,
+        empty=f"No events{_window(since)}.",
+        table=lambda found: events_table(found, f"Recent events{_window(since)}, newest first"),
+    )
 
 
 def anomalies(
@@ -136,18 +159,13 @@ def anomalies(
 ) -> None:
     """The most recent anomalies, with their evidence: observed value, threshold and scope."""
     after = since_option(since)
-    settings = resolve_settings(database)
-    console = Console()
-    with reading(settings) as store:
-        found = [] if store is None else store.anomalies(after, count)
-    if json_output:
-        print_json([anomaly.model_dump(mode="json") for anomaly in found])
-    elif store is None:
-        no_data(console, settings.sqlite_path)
-    elif not found:
-        console.print(f"No anomalies{_window(since)}.")
-    else:
-        console.print(anomalies_table(found, f"Anomalies{_window(since)}, newest first"))
+    _show(
+        resolve_settings(database),
+        lambda store: store.anomalies(after, count),
+        json_output=json_output,
+        empty=f"No anomalies{_window(since)}.",
+        table=lambda found: anomalies_table(found, f"Anomalies{_window(since)}, newest first"),
+    )
 
 
 def risks(
@@ -164,17 +182,10 @@ def risks(
 ) -> None:
     """Calls whose risk score is at least --min-score, with the reasons for the score."""
     where = EventFilter(since=since_option(since))
-    settings = resolve_settings(database)
-    console = Console()
-    with reading(settings) as store:
-        found = [] if store is None else store.events(where, count, min_risk=min_score)
-    if json_output:
-        print_json([event.model_dump(mode="json") for event in found])
-    elif store is None:
-        no_data(console, settings.sqlite_path)
-    elif not found:
-        console.print(
-            f"✓ No high-risk events with a risk score ≥ {min_score}{_window(since)}.", style="green"
-        )
-    else:
-        console.print(risks_table(found, f"High-risk events, risk score ≥ {min_score}{_window(since)}"))
+    _show(
+        resolve_settings(database),
+        lambda store: store.events(where, count, min_risk=min_score),
+        json_output=json_output,
+        empty=f"[green]✓ No high-risk events with a risk score ≥ {min_score}{_window(since)}.[/green]",
+        table=lambda found: risks_table(found, f"High-risk events, risk score ≥ {min_score}{_window(since)}"),
+    )
