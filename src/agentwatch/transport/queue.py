@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Callable
@@ -111,12 +112,13 @@ class BatchQueue(Generic[T]):
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Handle what is queued (within ``timeout``), then stop the worker."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         flushed = self.flush(timeout)
         self._stopping = True
         self._wake.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return flushed
 
     def status(self) -> QueueStatus:
