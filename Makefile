@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install demo test lint typecheck unit bench bench-quick clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,12 @@ unit: install
 
 test: lint typecheck unit
 
-bench: install
-	bash benchmarks/overhead/run.sh
+# Per-call overhead beside the bare SDKs and peer libraries, in the shared harness's own venv.
+bench:
+	bash benchmarks/overhead/run.sh $(BENCH_ARGS)
+
+bench-quick:
+	bash benchmarks/overhead/run.sh --quick --variants bare,agentwatch $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench-results

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from agentwatch import api
-from agentwatch.analysis import EventRules, RuleConfig
+from agentwatch.analysis import Baseline, EventRules, RuleConfig
 from agentwatch.capture import find_integration
 from agentwatch.capture.providers import server_address
 from agentwatch.capture.record import ClientDefaults, RawCall
@@ -115,7 +115,7 @@ class AnomalyDetector:
         self.rules = EventRules(RuleConfig.from_mapping(config))
 
     def analyze_event(self, event: LLMCall, recent_events: list[LLMCall] | None = None) -> list[Anomaly]:
-        return self.rules.analyze(event, recent_events or [])
+        return self.rules.analyze(event, Baseline.of(recent_events or []))
 
 
 class EventStorage:

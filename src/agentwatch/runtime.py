@@ -29,6 +29,9 @@ from agentwatch.transport import BatchQueue
 
 log = logging.getLogger(__name__)
 
+#: The worker releases the GIL after this many events, so the app never waits long for it.
+YIELD_EVERY = 16
+
 #: Seconds between the reports a process writes about itself to the store.
 REPORT_INTERVAL = 1.0
 
@@ -133,7 +136,9 @@ class Monitor:
     # ------------------------------------------------------------------ worker's side
 
     def _handle(self, batch: list[RawCall]) -> None:
-        for raw in batch:
+        for i, raw in enumerate(batch):
+            if i % YIELD_EVERY == YIELD_EVERY - 1:
+                time.sleep(0)  # let the app's threads have the GIL: no long bursts on the worker
             try:
                 self._pending.append(self.pipeline(raw))
             except Exception:
@@ -201,7 +206,7 @@ class Monitor:
         per_event: list[tuple[LLMCall, list[Anomaly]]] = []
         for event in events:
             try:
-                anomalies = self.rules.analyze(event, self._recent.of(event))
+                anomalies = self.rules.analyze(event, self._recent.baseline(event))
             except Exception:
                 self._errors["analysis"] += 1
                 log.exception("agentwatch: analysis failed on event %s", event.event_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agentwatch.capture.record import ClientDefaults, RawCall
+from agentwatch.capture.streams import accumulate
 from agentwatch.context import TraceContext
 from agentwatch.model import LLMCall, Status
 from agentwatch.pipeline import ContentPolicy, Normalizer, Pipeline
@@ -23,7 +24,7 @@ def raw(
         response=response,
     )
     if chunks is not None:
-        record.chunks = chunks
+        record.stream_state = accumulate(api, chunks)
         record.first_chunk_ns = 51_000_000
     return record
 

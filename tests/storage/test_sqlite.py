@@ -54,7 +54,7 @@ def test_round_trip_and_idempotent_writes(tmp_path: Path) -> None:
         risk=Risk(score=70, level=Severity.HIGH, reasons=["pii: email"]),
         tags=["a"],
     )
-    store.write_events([original, event(2)])
+    store.write_events([original, event(2), original])
     store.write_events([original])  # a retried batch
     assert store.events(EventFilter(), 10)[0] == original
     stats = store.stats(EventFilter())

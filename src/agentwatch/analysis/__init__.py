@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from agentwatch.analysis.rules import EventRules, RecentEvents, RuleConfig
+from agentwatch.analysis.rules import Baseline, EventRules, RecentEvents, RuleConfig
 
-__all__ = ["EventRules", "RecentEvents", "RuleConfig"]
+__all__ = ["Baseline", "EventRules", "RecentEvents", "RuleConfig"]

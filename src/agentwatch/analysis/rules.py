@@ -41,6 +41,28 @@ def _mean(values: Iterable[float]) -> float | None:
     return sum(items) / len(items) if items else None
 
 
+def _cost(event: LLMCall) -> float | None:
+    return event.cost.total_usd if event.cost else None
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """What the spike rules compare an event with: the recent events of its model."""
+
+    samples: int = 0
+    mean_latency_ms: float | None = None  # successful events only
+    mean_cost_usd: float | None = None  # priced events only
+
+    @classmethod
+    def of(cls, events: Iterable[LLMCall]) -> Baseline:
+        items = list(events)
+        return cls(
+            samples=len(items),
+            mean_latency_ms=_mean(e.latency_ms for e in items if e.status is Status.OK),
+            mean_cost_usd=_mean(c for e in items if (c := _cost(e)) is not None),
+        )
+
+
 class EventRules:
     """Seed rules for one event, given the recent events it is compared with."""
 
@@ -77,7 +99,7 @@ class EventRules:
             recommended_action=action,
         )
 
-    def analyze(self, event: LLMCall, recent: Iterable[LLMCall] = ()) -> list[Anomaly]:
+    def analyze(self, event: LLMCall, baseline: Baseline | None = None) -> list[Anomaly]:
         c = self.config
         found: list[Anomaly] = []
         cost = event.cost.total_usd if event.cost else None
@@ -155,15 +177,16 @@ class EventRules:
                     "Implement PII scrubbing and review data handling policies",
                 )
             )
-        found.extend(self._spikes(event, list(recent)))
+        if baseline is not None:
+            found.extend(self._spikes(event, baseline))
         return found
 
-    def _spikes(self, event: LLMCall, recent: list[LLMCall]) -> list[Anomaly]:
+    def _spikes(self, event: LLMCall, baseline: Baseline) -> list[Anomaly]:
         c = self.config
-        if len(recent) < c.spike_min_samples:
+        if baseline.samples < c.spike_min_samples:
             return []
         found = []
-        mean_latency = _mean(e.latency_ms for e in recent if e.status is Status.OK)
+        mean_latency = baseline.mean_latency_ms
         if (
             mean_latency
             and event.status is Status.OK
@@ -178,11 +201,11 @@ class EventRules:
                     "Compare with the provider's status and recent prompt sizes",
                     event.latency_ms,
                     c.spike_multiplier * mean_latency,
-                    f"last {len(recent)} events",
+                    f"last {baseline.samples} events",
                 )
             )
         cost = event.cost.total_usd if event.cost else None
-        mean_cost = _mean(e.cost.total_usd for e in recent if e.cost and e.cost.total_usd is not None)
+        mean_cost = baseline.mean_cost_usd
         if cost is not None and mean_cost and cost > c.spike_multiplier * mean_cost:
             found.append(
                 self._anomaly(
@@ -193,20 +216,53 @@ class EventRules:
                     "Look for a prompt or loop that grew; set a budget",
                     cost,
                     c.spike_multiplier * mean_cost,
-                    f"last {len(recent)} events",
+                    f"last {baseline.samples} events",
                 )
             )
         return found
 
 
+class _Window:
+    """Running sums over the last ``size`` events of one model."""
+
+    __slots__ = ("costs", "latencies", "n_cost", "n_latency", "samples", "sum_cost", "sum_latency")
+
+    def __init__(self, size: int) -> None:
+        self.samples: deque[tuple[float | None, float | None]] = deque(maxlen=size)
+        self.sum_latency = self.sum_cost = 0.0
+        self.n_latency = self.n_cost = 0
+
+    def add(self, latency: float | None, cost: float | None) -> None:
+        if len(self.samples) == self.samples.maxlen:
+            self._count(*self.samples[0], sign=-1)
+        self.samples.append((latency, cost))
+        self._count(latency, cost, sign=1)
+
+    def _count(self, latency: float | None, cost: float | None, *, sign: int) -> None:
+        if latency is not None:
+            self.sum_latency += sign * latency
+            self.n_latency += sign
+        if cost is not None:
+            self.sum_cost += sign * cost
+            self.n_cost += sign
+
+    def baseline(self) -> Baseline:
+        return Baseline(
+            samples=len(self.samples),
+            mean_latency_ms=self.sum_latency / self.n_latency if self.n_latency else None,
+            mean_cost_usd=self.sum_cost / self.n_cost if self.n_cost else None,
+        )
+
+
 class RecentEvents:
-    """The last N events per model, the baseline the spike rules compare with."""
+    """The last N events per model, kept as running sums: the baseline of the spike rules."""
 
     def __init__(self, size: int = 50) -> None:
-        self._by_model: defaultdict[str, deque[LLMCall]] = defaultdict(lambda: deque(maxlen=size))
+        self._by_model: defaultdict[str, _Window] = defaultdict(lambda: _Window(size))
 
-    def of(self, event: LLMCall) -> list[LLMCall]:
-        return list(self._by_model[event.request_model or event.response_model or ""])
+    def baseline(self, event: LLMCall) -> Baseline:
+        return self._by_model[event.request_model or event.response_model or ""].baseline()
 
     def add(self, event: LLMCall) -> None:
-        self._by_model[event.request_model or event.response_model or ""].append(event)
+        latency = event.latency_ms if event.status is Status.OK else None
+        self._by_model[event.request_model or event.response_model or ""].add(latency, _cost(event))

@@ -37,7 +37,7 @@ class RawCall:
     end_ns: int = 0
     stream: bool = False
     response: Any = None  # the SDK's parsed response object, or a mapping (proxy, OTLP)
-    chunks: list[Any] = field(default_factory=list)  # stream items, in order
+    stream_state: Any = None  # a capture.streams accumulator, for streams
     first_chunk_ns: int | None = None
     completed: bool = True  # False: a stream closed before its end
     error_type: str | None = None

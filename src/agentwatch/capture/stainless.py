@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 from agentwatch.capture.record import ClientDefaults, RawCall
+from agentwatch.capture.streams import STREAM_STATES, ChatStream
 from agentwatch.context import _current
 
 log = logging.getLogger(__name__)
@@ -56,12 +57,17 @@ def _finish(raw: RawCall, submit: Submit) -> None:
 
 
 def _sync_chunks(raw: RawCall, inner: Iterator[Any], submit: Submit) -> Iterator[Any]:
-    chunks = raw.chunks
+    add = raw.stream_state.add
     try:
         for item in inner:
-            if not chunks:
+            if raw.first_chunk_ns is None:
                 raw.first_chunk_ns = time.perf_counter_ns()
-            chunks.append(item)
+            if add is not None:
+                try:
+                    add(item)
+                except Exception as internal:
+                    add = None
+                    _internal_error("reading a stream chunk", internal)
             yield item
         raw.completed = True
     except GeneratorExit:
@@ -77,12 +83,17 @@ def _sync_chunks(raw: RawCall, inner: Iterator[Any], submit: Submit) -> Iterator
 
 
 async def _async_chunks(raw: RawCall, inner: AsyncIterator[Any], submit: Submit) -> AsyncIterator[Any]:
-    chunks = raw.chunks
+    add = raw.stream_state.add
     try:
         async for item in inner:
-            if not chunks:
+            if raw.first_chunk_ns is None:
                 raw.first_chunk_ns = time.perf_counter_ns()
-            chunks.append(item)
+            if add is not None:
+                try:
+                    add(item)
+                except Exception as internal:
+                    add = None
+                    _internal_error("reading a stream chunk", internal)
             yield item
         raw.completed = True
     except GeneratorExit:
@@ -99,6 +110,7 @@ async def _async_chunks(raw: RawCall, inner: AsyncIterator[Any], submit: Submit)
 
 def _wrap_sync_stream(stream: Any, raw: RawCall, submit: Submit) -> None:
     inner = stream._iterator  # openai: an attribute; anthropic: a cached property (computed here)
+    raw.stream_state = STREAM_STATES.get(raw.api, ChatStream)()
     raw.completed = False
     stream.__dict__["_iterator"] = _sync_chunks(raw, inner, submit)
     close = stream.close
@@ -114,6 +126,7 @@ def _wrap_sync_stream(stream: Any, raw: RawCall, submit: Submit) -> None:
 
 def _wrap_async_stream(stream: Any, raw: RawCall, submit: Submit) -> None:
     inner = stream._iterator
+    raw.stream_state = STREAM_STATES.get(raw.api, ChatStream)()
     raw.completed = False
     stream.__dict__["_iterator"] = _async_chunks(raw, inner, submit)
     close = stream.close

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from agentwatch.capture.record import RawCall
+from agentwatch.capture.streams import ChatStream, MessagesStream, ResponsesStream
 from agentwatch.model import ErrorInfo, LLMCall, Status, ToolCall, Usage
+from agentwatch.payload import field
 
 #: Request parameters recorded on every event (scalars only; content never goes here).
 REQUEST_PARAMETERS = (
@@ -50,15 +52,6 @@ OPERATIONS = {
 }
 
 
-def field(obj: Any, name: str) -> Any:
-    """``obj[name]`` for mappings, ``obj.name`` for objects, None when absent."""
-    if obj is None:
-        return None
-    if isinstance(obj, Mapping):
-        return obj.get(name)
-    return getattr(obj, name, None)
-
-
 def _given(value: Any) -> bool:
     """False for None and for the SDKs' NotGiven/Omit sentinels."""
     return value is not None and type(value).__name__ not in ("NotGiven", "Omit")
@@ -72,7 +65,7 @@ def _text(content: Any) -> str:
     """The text of a message ``content``: a string or a list of parts."""
     if isinstance(content, str):
         return content
-    if isinstance(content, Iterable) and not isinstance(content, bytes | Mapping):
+    if isinstance(content, list | tuple):
         parts = (field(p, "text") if not isinstance(p, str) else p for p in content)
         return "\n".join(p for p in parts if isinstance(p, str))
     return ""
@@ -165,32 +158,22 @@ def parse_chat(response: Any) -> Parsed:
     return out
 
 
-def parse_chat_stream(chunks: list[Any]) -> Parsed:
+def _tool_calls(calls: dict[int, list[Any]]) -> list[ToolCall]:
+    return [
+        ToolCall(name=name, arguments=arguments, id=call_id)
+        for name, arguments, call_id in (calls[i] for i in sorted(calls))
+    ]
+
+
+def parse_chat_stream(state: ChatStream) -> Parsed:
     out = Parsed()
-    texts: list[str] = []
-    calls: dict[int, dict[str, Any]] = {}
-    for chunk in chunks:
-        out.response_model = out.response_model or field(chunk, "model")
-        out.response_id = out.response_id or field(chunk, "id")
-        usage = field(chunk, "usage")
-        if usage is not None:
-            out.usage = _openai_chat_usage(usage)
-        for choice in field(chunk, "choices") or ():
-            reason = field(choice, "finish_reason")
-            if reason:
-                out.finish_reasons.append(str(reason))
-            delta = field(choice, "delta")
-            content = field(delta, "content")
-            if content:
-                texts.append(content)
-            for call in field(delta, "tool_calls") or ():
-                slot = calls.setdefault(field(call, "index") or 0, {"name": "", "arguments": "", "id": None})
-                slot["id"] = slot["id"] or field(call, "id")
-                function = field(call, "function")
-                slot["name"] += field(function, "name") or ""
-                slot["arguments"] += field(function, "arguments") or ""
-    out.tool_calls = [ToolCall(**calls[i]) for i in sorted(calls)]
-    out.output_text = "".join(texts) if texts else None
+    out.response_model = state.model
+    out.response_id = state.id
+    if state.usage is not None:
+        out.usage = _openai_chat_usage(state.usage)
+    out.finish_reasons = state.finish_reasons
+    out.tool_calls = _tool_calls(state.tool_calls)
+    out.output_text = "".join(state.texts) if state.texts else None
     return out
 
 
@@ -222,20 +205,10 @@ def parse_responses(response: Any) -> Parsed:
     return out
 
 
-def parse_responses_stream(chunks: list[Any]) -> Parsed:
-    final = None
-    texts: list[str] = []
-    for event in chunks:
-        kind = field(event, "type")
-        if kind in ("response.completed", "response.incomplete", "response.failed"):
-            final = field(event, "response")
-        elif kind == "response.output_text.delta":
-            texts.append(field(event, "delta") or "")
-        elif kind == "response.created" and final is None:
-            final = field(event, "response")
-    out = parse_responses(final) if final is not None else Parsed()
-    if out.output_text is None and texts:
-        out.output_text = "".join(texts)
+def parse_responses_stream(state: ResponsesStream) -> Parsed:
+    out = parse_responses(state.response) if state.response is not None else Parsed()
+    if out.output_text is None and state.texts:
+        out.output_text = "".join(state.texts)
     return out
 
 
@@ -315,61 +288,29 @@ def parse_messages(response: Any) -> Parsed:
     return out
 
 
-def parse_messages_stream(chunks: list[Any]) -> Parsed:
+def parse_messages_stream(state: MessagesStream) -> Parsed:
     out = Parsed()
-    texts: list[str] = []
-    blocks: dict[int, dict[str, Any]] = {}
-    usage_seen = False
-    for event in chunks:
-        kind = field(event, "type")
-        if kind == "message_start":
-            message = field(event, "message")
-            out.response_model = field(message, "model")
-            out.response_id = field(message, "id")
-            usage = field(message, "usage")
-            if usage is not None:
-                out.usage = _anthropic_usage(usage)
-                usage_seen = True
-        elif kind == "content_block_start":
-            block = field(event, "content_block")
-            if field(block, "type") == "tool_use":
-                blocks[field(event, "index") or 0] = {
-                    "name": field(block, "name") or "",
-                    "arguments": "",
-                    "id": field(block, "id"),
-                }
-        elif kind == "content_block_delta":
-            delta = field(event, "delta")
-            delta_type = field(delta, "type")
-            if delta_type == "text_delta":
-                texts.append(field(delta, "text") or "")
-            elif delta_type == "input_json_delta":
-                slot = blocks.get(field(event, "index") or 0)
-                if slot is not None:
-                    slot["arguments"] += field(delta, "partial_json") or ""
-        elif kind == "message_delta":
-            reason = field(field(event, "delta"), "stop_reason")
-            if reason:
-                out.finish_reasons.append(str(reason))
-            usage = field(event, "usage")
-            if usage is not None:
-                out.usage = _anthropic_usage(usage, out.usage)
-                usage_seen = True
-    if not usage_seen:
-        out.usage = Usage()
-    out.tool_calls = [ToolCall(**blocks[i]) for i in sorted(blocks)]
-    out.output_text = "".join(texts) or None
+    out.response_model = state.model
+    out.response_id = state.id
+    if state.start_usage is not None or state.delta_usage:
+        usage = _anthropic_usage(state.start_usage) if state.start_usage is not None else None
+        for delta in state.delta_usage:
+            usage = _anthropic_usage(delta, usage)
+        out.usage = usage or Usage()
+    out.finish_reasons = state.finish_reasons
+    out.tool_calls = _tool_calls(state.tool_calls)
+    out.output_text = "".join(state.texts) or None
     return out
 
 
 Parser = Callable[[Any], Parsed]
-StreamParser = Callable[[list[Any]], Parsed]
+StreamParser = Callable[[Any], Parsed]
 
 PARSERS: dict[str, tuple[Parser, StreamParser]] = {
     "chat.completions": (parse_chat, parse_chat_stream),
     "responses": (parse_responses, parse_responses_stream),
     "messages": (parse_messages, parse_messages_stream),
-    "embeddings": (parse_embeddings, lambda chunks: Parsed()),
+    "embeddings": (parse_embeddings, lambda state: Parsed()),
     "completions": (parse_completions, parse_chat_stream),
 }
 
@@ -436,7 +377,7 @@ class Normalizer:
 
     def __call__(self, raw: RawCall) -> LLMCall:
         parse, parse_stream = PARSERS.get(raw.api, (parse_chat, parse_chat_stream))
-        parsed = parse_stream(raw.chunks) if raw.stream else parse(raw.response)
+        parsed = parse_stream(raw.stream_state) if raw.stream_state is not None else parse(raw.response)
         body = raw.body
         trace = raw.trace
         client = raw.client
@@ -455,7 +396,8 @@ class Normalizer:
         tags = tuple(dict.fromkeys((*client.tags, *(trace.tags if trace else ()))))
         metadata = {**client.metadata, **(trace.metadata if trace else {})}
         model = body.get("model")
-        return LLMCall(
+        # Every value here is built by this module with the model's types: skip re-validation.
+        return LLMCall.model_construct(
             event_id=self._new_id(16),
             trace_id=trace.trace_id if trace else self._new_id(16),
             span_id=self._new_id(8),

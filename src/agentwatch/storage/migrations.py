@@ -36,7 +36,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX idx_events_ts ON events (start_ts);
         CREATE INDEX idx_events_user_ts ON events (user_id, start_ts);
         CREATE INDEX idx_events_model_ts ON events (model, start_ts);
-        CREATE INDEX idx_events_trace ON events (trace_id);
         CREATE INDEX idx_events_risk_ts ON events (risk_score, start_ts);
 
         CREATE TABLE anomalies (

@@ -58,6 +58,27 @@ def _document(event: LLMCall) -> str:
         return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
+def _row(event: LLMCall) -> tuple[Any, ...]:
+    return (
+        event.event_id,
+        event.start_time.timestamp(),
+        event.trace_id,
+        event.provider,
+        event.operation,
+        _model_of(event),
+        event.status.value,
+        event.user_id,
+        event.session_id,
+        event.agent,
+        event.latency_ms,
+        event.usage.input_tokens,
+        event.usage.output_tokens,
+        event.cost.total_usd if event.cost else None,
+        event.risk.score,
+        _document(event),
+    )
+
+
 def _rollup_key(event: LLMCall) -> tuple[int, str, str, str, str, str]:
     return (
         int(event.start_time.timestamp() // 60),
@@ -139,30 +160,17 @@ class SQLiteStorage:
     def write_events(self, events: list[LLMCall]) -> None:
         rollups: dict[tuple[Any, ...], list[Any]] = {}
         with self._transaction() as conn:
-            for event in events:
-                cursor = conn.execute(
-                    _EVENT_INSERT,
-                    (
-                        event.event_id,
-                        event.start_time.timestamp(),
-                        event.trace_id,
-                        event.provider,
-                        event.operation,
-                        _model_of(event),
-                        event.status.value,
-                        event.user_id,
-                        event.session_id,
-                        event.agent,
-                        event.latency_ms,
-                        event.usage.input_tokens,
-                        event.usage.output_tokens,
-                        event.cost.total_usd if event.cost else None,
-                        event.risk.score,
-                        _document(event),
-                    ),
-                )
-                if cursor.rowcount == 1:
-                    _fold(rollups, event)
+            ids = [event.event_id for event in events]
+            stored: set[str] = set()
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                marks = ",".join("?" * len(part))
+                sql = f"SELECT event_id FROM events WHERE event_id IN ({marks})"
+                stored.update(row[0] for row in conn.execute(sql, part))
+            new = list({e.event_id: e for e in events if e.event_id not in stored}.values())
+            conn.executemany(_EVENT_INSERT, [_row(event) for event in new])
+            for event in new:
+                _fold(rollups, event)
             conn.executemany(_ROLLUP_UPSERT, [(*key, *row) for key, row in rollups.items()])
 
     def write_anomalies(self, anomalies: list[Anomaly]) -> None:
