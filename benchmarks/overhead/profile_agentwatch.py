@@ -349,7 +349,7 @@ def part_worker(harness: str, tmp: str, n: int) -> None:
         events = [mon.pipeline(r) for r in batch]
         t1 = pc()
         for e in events:
-            mon.rules.analyze(e, mon._recent.of(e))
+            mon.rules.analyze(e, mon._recent.baseline(e))
             mon._recent.add(e)
         t2 = pc()
         for e in events:

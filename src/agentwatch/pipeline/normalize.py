@@ -396,8 +396,7 @@ class Normalizer:
         tags = tuple(dict.fromkeys((*client.tags, *(trace.tags if trace else ()))))
         metadata = {**client.metadata, **(trace.metadata if trace else {})}
         model = body.get("model")
-        # Every value here is built by this module with the model's types: skip re-validation.
-        return LLMCall.model_construct(
+        return LLMCall(
             event_id=self._new_id(16),
             trace_id=trace.trace_id if trace else self._new_id(16),
             span_id=self._new_id(8),
