@@ -31,7 +31,12 @@ class Settings(BaseModel):
     capture_content: bool = Field(default=False, description="Store prompts and responses (off by default)")
     queue_size: int = Field(default=10_000, ge=1, description="Events buffered before drops")
     batch_size: int = Field(default=512, ge=1, description="Events written per transaction")
-    flush_interval: float = Field(default=0.5, gt=0, description="Seconds between background writes")
+    flush_interval: float = Field(
+        default=0.1,
+        gt=0,
+        description="Seconds between background writes (short: records waiting longer age into the "
+        "app's older garbage-collector generations)",
+    )
     shutdown_timeout: float = Field(default=5.0, ge=0, description="Seconds the exit-time flush may take")
     user_id: str | None = Field(default=None, description="Default user for every event")
     agent: str | None = Field(default=None, description="Default agent name for every event")

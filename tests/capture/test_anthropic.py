@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import anthropic
 import pytest
@@ -163,3 +164,45 @@ async def test_async_messages_and_stream(emulator: Emulator, recorder: Recorder)
     for event in (plain, streamed):
         assert (event.user_id, event.agent, event.trace_name) == ("ana", "research-agent", "researcher")
     assert plain.trace_id == streamed.trace_id
+
+
+@pytest.mark.parametrize("close", [True, False])
+def test_a_stream_leaves_no_garbage_for_the_collector(
+    client: anthropic.Anthropic, recorder: Recorder, close: bool
+) -> None:
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        stream = client.messages.create(model=MODEL, max_tokens=64, messages=MESSAGES, stream=True)
+        events = [event.type for event in stream]
+        if close:
+            stream.close()
+        ref = weakref.ref(stream)
+        del stream
+        assert ref() is None  # freed by reference counting alone, as without agentwatch
+    finally:
+        gc.enable()
+    assert events[-1] == "message_stop"
+    assert recorder.only_event().status is Status.OK
+
+
+def test_stream_chunks_are_not_kept_while_the_record_waits(emulator: Emulator, tmp_path: Path) -> None:
+    import gc
+    import weakref
+
+    agentwatch.configure(database=f"sqlite:///{tmp_path}/held.db", flush_interval=3600)
+    client = agentwatch.instrument(anthropic.Anthropic(api_key="k", base_url=emulator.anthropic_base_url))
+    gc.disable()
+    try:
+        refs = [
+            weakref.ref(e)
+            for e in client.messages.create(model=MODEL, max_tokens=64, messages=MESSAGES, stream=True)
+        ]
+        assert len(refs) > 5
+        assert agentwatch.status().queue_depth == 1  # recorded, not yet processed
+        assert all(ref() is None for ref in refs)  # yet no chunk is kept alive for it
+    finally:
+        gc.enable()
+        agentwatch.shutdown()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
@@ -113,11 +114,16 @@ def _wrap_sync_stream(stream: Any, raw: RawCall, submit: Submit) -> None:
     raw.stream_state = STREAM_STATES.get(raw.api, ChatStream)()
     raw.completed = False
     stream.__dict__["_iterator"] = _sync_chunks(raw, inner, submit)
-    close = stream.close
+    # The replacement refers to the stream weakly: a strong reference from the stream's own
+    # __dict__ would make every stream cyclic garbage, left for the app's garbage collector.
+    ref = weakref.ref(stream)
+    close = type(stream).close
 
     def close_and_record() -> None:
         try:
-            close()
+            target = ref()
+            if target is not None:
+                close(target)
         finally:
             _finish(raw, submit)
 
@@ -129,11 +135,14 @@ def _wrap_async_stream(stream: Any, raw: RawCall, submit: Submit) -> None:
     raw.stream_state = STREAM_STATES.get(raw.api, ChatStream)()
     raw.completed = False
     stream.__dict__["_iterator"] = _async_chunks(raw, inner, submit)
-    close = stream.close
+    ref = weakref.ref(stream)
+    close = type(stream).close
 
     async def close_and_record() -> None:
         try:
-            await close()
+            target = ref()
+            if target is not None:
+                await close(target)
         finally:
             _finish(raw, submit)
 
