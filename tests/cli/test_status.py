@@ -61,7 +61,6 @@ def test_status_table(db: Database) -> None:
     assert row(out, "Host") == [
         "Host",
         "PID",
-        "Started",
         "Last report",
         "Queue",
         "Submitted",
@@ -70,7 +69,7 @@ def test_status_table(db: Database) -> None:
         "Dropped",
         "Errors",
     ]
-    assert row(out, "app-1")[4:] == ["3", "120", "115", "0", "2", "1"]
+    assert row(out, "app-1")[3:] == ["3", "120", "115", "0", "2", "1"]
     assert "app-0" not in out
 
 

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from agentwatch.cli import options
 from agentwatch.cli.database import resolve_settings
-from agentwatch.cli.render import add_row, local_time, print_json
+from agentwatch.cli.render import add_row, print_json
 from agentwatch.cli.timeparse import describe_since, since_option
 from agentwatch.config import Settings
 from agentwatch.storage import ProcessReport, open_storage
@@ -100,8 +100,11 @@ def _processes_table(processes: list[dict[str, Any]], window: str) -> Table:
     table = Table(
         title=f"Monitored processes (reported {window})", title_style="bold", header_style="bold cyan"
     )
-    for name in ("Host", "PID", "Started", "Last report", "Queue", "Submitted", "Written", "Pending"):
-        table.add_column(name, justify="left" if name in ("Host", "Started", "Last report") else "right")
+    table.add_column("Host")
+    table.add_column("PID", justify="right")
+    table.add_column("Last report", no_wrap=True)
+    for name in ("Queue", "Submitted", "Written", "Pending"):
+        table.add_column(name, justify="right")
     table.add_column("Dropped", justify="right")
     table.add_column("Errors", justify="right")
     for p in processes:
@@ -109,8 +112,7 @@ def _processes_table(processes: list[dict[str, Any]], window: str) -> Table:
             table,
             p["host"],
             str(p["pid"]),
-            local_time(datetime.fromisoformat(p["started_at"])),
-            local_time(datetime.fromisoformat(p["updated_at"])),
+            datetime.fromisoformat(p["updated_at"]).astimezone().strftime("%m-%d %H:%M:%S"),
             *(f"{p[name]:,}" for name in ("queue_depth", "submitted", "written", "pending")),
             *(Text(f"{p[name]:,}", style="red" if p[name] else "") for name in ("dropped", "errors")),
         )
