@@ -9,6 +9,7 @@ On the caller's thread the wrapper reads two clocks, keeps references to the req
 the response, and appends a :class:`RawCall` to the transport's queue. A stream keeps its own
 type: only its private iterator is wrapped, so SDK helpers such as ``chat.completions.stream()``
 and ``messages.stream()`` work unchanged, and every chunk reaches the caller as the SDK made it.
+Chunks are not kept: an accumulator (:mod:`agentwatch.capture.streams`) notes what each carries.
 Exceptions from the provider are re-raised untouched; agentwatch's own failures are logged and
 swallowed (and re-raised under pytest, so bugs cannot hide).
 """
