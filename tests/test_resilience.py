@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import openai
@@ -265,3 +266,38 @@ def test_an_internal_bug_is_logged_and_the_call_still_returns(emulator: Emulator
     assert result.stdout.split() == ["True", "True"]
     assert "agentwatch: internal error while recording a call" in result.stderr
     assert "agentwatch: internal error while finishing a stream" in result.stderr
+
+
+def test_shutdown_past_its_deadline_leaves_the_store_to_the_worker(tmp_path: Path) -> None:
+    import threading
+
+    from agentwatch.capture.record import ClientDefaults, RawCall
+
+    class SlowStore(BrokenStore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.writing = threading.Event()
+            self.closed_mid_write = False
+
+        def write_events(self, events: list[LLMCall]) -> None:
+            self.writing.set()
+            time.sleep(0.5)
+            self.writing.clear()
+
+        def write_report(self, report: ProcessReport) -> None:
+            pass
+
+        def close(self) -> None:
+            self.closed_mid_write = self.closed_mid_write or self.writing.is_set()
+
+    store = SlowStore()
+    settings = Settings(database=f"sqlite:///{tmp_path}/x.db", flush_interval=0.01)
+    monitor = Monitor(settings, storage_factory=lambda s: store)
+    monitor.submit(
+        RawCall(api="chat.completions", body={"model": "m"}, client=ClientDefaults(provider="openai"),
+                trace=None, start_wall_ns=time.time_ns(), start_ns=0, end_ns=1)
+    )  # fmt: skip
+    assert store.writing.wait(5)
+    assert monitor.shutdown(0.05) is False
+    time.sleep(0.6)
+    assert not store.closed_mid_write

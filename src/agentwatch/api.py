@@ -72,13 +72,12 @@ def instrument(
     if is_instrumented(client):
         return client
     integration = capture.find_integration(client)
-    settings = get_monitor().settings
     defaults = ClientDefaults(
         provider=provider or integration.default_provider(client),
         server_address=server_address(getattr(client, "base_url", "")),
-        user_id=user_id or settings.user_id,
+        user_id=user_id,
         session_id=session_id,
-        agent=agent or settings.agent,
+        agent=agent,
         tags=tuple(tags or ()),
         metadata=dict(metadata or {}),
     )

@@ -62,7 +62,9 @@ class Monitor:
         alert_sinks: list[AlertSink] | None = None,
     ) -> None:
         self.settings = settings
-        self.pipeline = pipeline or default_pipeline(capture_content=settings.capture_content)
+        self.pipeline = pipeline or default_pipeline(
+            capture_content=settings.capture_content, user_id=settings.user_id, agent=settings.agent
+        )
         self.rules = rules or EventRules()
         self.alert_sinks: list[AlertSink] = [LogAlerts()] if alert_sinks is None else alert_sinks
         self.listeners: list[Listener] = []
@@ -110,6 +112,10 @@ class Monitor:
 
     def shutdown(self, timeout: float | None = None) -> bool:
         done = self.queue.shutdown(self.settings.shutdown_timeout if timeout is None else timeout)
+        if self.queue.running:
+            return done  # still writing past the deadline: the store stays the worker's
+        self._store_dropped += len(self._pending)  # kept for a retry that will not come
+        self._pending = []
         if self._storage is not None:
             self._report(force=True)
             self._reset_storage()

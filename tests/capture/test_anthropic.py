@@ -206,3 +206,21 @@ def test_stream_chunks_are_not_kept_while_the_record_waits(emulator: Emulator, t
     finally:
         gc.enable()
         agentwatch.shutdown()
+
+
+def test_the_prompt_is_recorded_as_sent_even_if_the_caller_edits_it_after(
+    client: anthropic.Anthropic, recorder: Recorder
+) -> None:
+    agentwatch.configure(database=f"sqlite:///{recorder.db_path}", capture_content=True, flush_interval=3600)
+    history = [{"role": "user", "content": "first question"}]
+    reply = client.messages.create(model=MODEL, max_tokens=16, messages=history)
+    history.append({"role": "assistant", "content": reply.content[0].text})  # type: ignore[union-attr]
+    history[0]["content"] = "edited afterwards"
+    assert recorder.only_event().input_messages == [{"role": "user", "content": "first question"}]
+
+
+def test_a_stream_dropped_unread_is_still_recorded(client: anthropic.Anthropic, recorder: Recorder) -> None:
+    stream = client.messages.create(model=MODEL, max_tokens=16, messages=MESSAGES, stream=True)
+    del stream
+    event = recorder.only_event()
+    assert event.stream and event.status is Status.INCOMPLETE

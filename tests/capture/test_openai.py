@@ -316,3 +316,16 @@ def test_provider_names_for_compatible_endpoints(recorder: Recorder) -> None:
         openai.OpenAI(api_key="sk", base_url="http://gpu-box.internal:9000/v1"), provider="vllm"
     )
     assert vllm._agentwatch_instrumented.provider == "vllm"  # type: ignore[attr-defined]
+
+
+def test_settings_configured_after_instrument_label_its_calls(emulator: Emulator, recorder: Recorder) -> None:
+    client = agentwatch.instrument(openai.OpenAI(api_key="sk", base_url=emulator.openai_base_url))
+    agentwatch.configure(database=f"sqlite:///{recorder.db_path}", user_id="alice", agent="bot")
+    client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    labelled = agentwatch.instrument(
+        openai.OpenAI(api_key="sk", base_url=emulator.openai_base_url), user_id="bob"
+    )
+    labelled.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    first, second = recorder.events()
+    assert (first.user_id, first.agent) == ("alice", "bot")
+    assert (second.user_id, second.agent) == ("bob", "bot")

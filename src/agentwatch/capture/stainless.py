@@ -114,6 +114,7 @@ def _wrap_sync_stream(stream: Any, raw: RawCall, submit: Submit) -> None:
     inner = stream._iterator  # openai: an attribute; anthropic: a cached property (computed here)
     raw.stream_state = STREAM_STATES.get(raw.api, ChatStream)()
     raw.completed = False
+    weakref.finalize(stream, _finish, raw, submit)  # dropped unread, or still open at exit
     stream.__dict__["_iterator"] = _sync_chunks(raw, inner, submit)
     # The replacement refers to the stream weakly: a strong reference from the stream's own
     # __dict__ would make every stream cyclic garbage, left for the app's garbage collector.
@@ -135,6 +136,7 @@ def _wrap_async_stream(stream: Any, raw: RawCall, submit: Submit) -> None:
     inner = stream._iterator
     raw.stream_state = STREAM_STATES.get(raw.api, ChatStream)()
     raw.completed = False
+    weakref.finalize(stream, _finish, raw, submit)
     stream.__dict__["_iterator"] = _async_chunks(raw, inner, submit)
     ref = weakref.ref(stream)
     close = type(stream).close
@@ -150,11 +152,27 @@ def _wrap_async_stream(stream: Any, raw: RawCall, submit: Submit) -> None:
     stream.close = close_and_record
 
 
+#: Request fields that hold the caller's own lists: agent loops append to them right after a call.
+_MUTABLE_FIELDS = ("messages", "input", "system", "tools")
+
+
+def _snapshot(body: Any) -> dict[str, Any]:
+    """A copy of the request body that the caller's later edits cannot reach (lists and the
+    message dicts in them are copied; the strings they hold are immutable)."""
+    if not isinstance(body, Mapping):
+        return {}
+    copy = dict(body)
+    for name in _MUTABLE_FIELDS:
+        value = copy.get(name)
+        if isinstance(value, list):
+            copy[name] = [dict(item) if isinstance(item, dict) else item for item in value]
+    return copy
+
+
 def _new_record(api: str, options: Any, defaults: ClientDefaults, stream: bool) -> RawCall:
-    body = options.json_data
     return RawCall(
         api=api,
-        body=body if isinstance(body, Mapping) else {},
+        body=_snapshot(options.json_data),
         client=defaults,
         trace=_current.get(),
         start_wall_ns=time.time_ns(),

@@ -11,8 +11,10 @@ from agentwatch.pipeline.normalize import Normalizer
 from agentwatch.pipeline.stage import Pipeline, Stage
 
 
-def default_pipeline(*, capture_content: bool) -> Pipeline:
-    return Pipeline(Normalizer(), [ContentPolicy(capture_content)])
+def default_pipeline(
+    *, capture_content: bool, user_id: str | None = None, agent: str | None = None
+) -> Pipeline:
+    return Pipeline(Normalizer(user_id=user_id, agent=agent), [ContentPolicy(capture_content)])
 
 
 __all__ = ["ContentPolicy", "Normalizer", "Pipeline", "Stage", "default_pipeline"]

@@ -372,8 +372,16 @@ def _ms(ns: int) -> float:
 class Normalizer:
     """RawCall -> LLMCall. Ids come from ``id_factory`` so tests can make them deterministic."""
 
-    def __init__(self, id_factory: Callable[[int], str] | None = None) -> None:
+    def __init__(
+        self,
+        id_factory: Callable[[int], str] | None = None,
+        *,
+        user_id: str | None = None,
+        agent: str | None = None,
+    ) -> None:
         self._new_id = id_factory or (lambda n: os.urandom(n).hex())
+        self.user_id = user_id  # process-wide labels: the weakest, after trace and client
+        self.agent = agent
 
     def __call__(self, raw: RawCall) -> LLMCall:
         parse, parse_stream = PARSERS.get(raw.api, (parse_chat, parse_chat_stream))
@@ -424,9 +432,9 @@ class Normalizer:
             request_parameters=request_parameters(body),
             input_messages=input_messages(raw.api, body),
             output_text=parsed.output_text,
-            user_id=(trace.user_id if trace and trace.user_id else client.user_id),
+            user_id=(trace.user_id if trace and trace.user_id else client.user_id or self.user_id),
             session_id=(trace.session_id if trace and trace.session_id else client.session_id),
-            agent=(trace.agent if trace and trace.agent else client.agent),
+            agent=(trace.agent if trace and trace.agent else client.agent or self.agent),
             tags=list(tags),
             metadata=_plain(metadata),
         )

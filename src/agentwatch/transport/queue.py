@@ -121,6 +121,12 @@ class BatchQueue(Generic[T]):
             thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return flushed
 
+    @property
+    def running(self) -> bool:
+        """Whether the worker thread is alive (it may be past a shutdown deadline)."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
     def status(self) -> QueueStatus:
         return QueueStatus(len(self._queue), self._submitted, self._dropped, self._errors)
 
