@@ -133,12 +133,6 @@ class EventStorage:
     def get_recent_events(self, limit: int = 20) -> list[LLMCall]:
         return self.store.events(EventFilter(), limit)
 
-    def get_recent_anomalies(self, limit: int = 10) -> list[Anomaly]:
-        return self.store.anomalies(limit=limit)
-
-    def get_statistics(self, hours: float = 24) -> Stats:
-        return self.store.stats(EventFilter(since=datetime.now(UTC) - timedelta(hours=hours)))
-
     def close(self) -> None:
         self.store.close()
 
