@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install demo test lint typecheck unit bench bench-quick clean
+.PHONY: install demo test lint typecheck unit bench bench-quick eval-anomaly clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ test: lint typecheck unit
 # Per-call overhead beside the bare SDKs and peer libraries, in the shared harness's own venv.
 bench:
 	bash benchmarks/overhead/run.sh $(BENCH_ARGS)
+
+# Anomaly detection: NAB score, synthetic precision/recall, worker cost (benchmarks/anomaly/README.md).
+NAB_DATA ?= $(firstword $(wildcard ../shared/datasets/nab ../../shared/datasets/nab) ../shared/datasets/nab)
+eval-anomaly: install
+	$(BIN)/python -m benchmarks.anomaly.nab --data $(NAB_DATA)
+	$(BIN)/python -m benchmarks.anomaly.synthetic
+	$(BIN)/python -m benchmarks.anomaly.worker_cost
 
 bench-quick:
 	bash benchmarks/overhead/run.sh --quick --variants bare,agentwatch $(BENCH_ARGS)

@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
+from agentwatch.analysis import AnomalyDetector
 from agentwatch.api import configure, flush, get_monitor, instrument, shutdown, status, uninstrument
 from agentwatch.compat import (
-    AnomalyDetector,
     AnthropicCollector,
     EventAggregator,
     EventProcessor,

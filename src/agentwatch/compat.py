@@ -16,13 +16,12 @@ import atexit
 import inspect
 import logging
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from agentwatch import api
-from agentwatch.analysis import Baseline, EventRules, RuleConfig
 from agentwatch.capture import find_integration
 from agentwatch.capture.providers import server_address
 from agentwatch.capture.record import ClientDefaults, RawCall
@@ -106,16 +105,6 @@ class EventProcessor:
 
     def process_event(self, event: LLMCall) -> LLMCall:
         return self.pipeline.run_stages(event)
-
-
-class AnomalyDetector:
-    """Seed name: ``AnomalyDetector(config={...}).analyze_event(event, recent_events)``."""
-
-    def __init__(self, config: Mapping[str, Any] | None = None) -> None:
-        self.rules = EventRules(RuleConfig.from_mapping(config))
-
-    def analyze_event(self, event: LLMCall, recent_events: list[LLMCall] | None = None) -> list[Anomaly]:
-        return self.rules.analyze(event, Baseline.of(recent_events or []))
 
 
 class EventStorage:

@@ -14,6 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from agentwatch.alerting.settings import AlertSettings
+from agentwatch.analysis.settings import AnomalySettings, BudgetSettings
+
 ENV_PREFIX = "AGENTWATCH_"
 CONFIG_FILE = "agentwatch.toml"
 
@@ -40,6 +43,9 @@ class Settings(BaseModel):
     shutdown_timeout: float = Field(default=5.0, ge=0, description="Seconds the exit-time flush may take")
     user_id: str | None = Field(default=None, description="Default user for every event")
     agent: str | None = Field(default=None, description="Default agent name for every event")
+    anomalies: AnomalySettings = Field(default_factory=AnomalySettings, description="[agentwatch.anomalies]")
+    budgets: BudgetSettings = Field(default_factory=BudgetSettings, description="[agentwatch.budgets]")
+    alerts: AlertSettings = Field(default_factory=AlertSettings, description="[agentwatch.alerts]")
 
     @field_validator("database")
     @classmethod

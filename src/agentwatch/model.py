@@ -28,6 +28,12 @@ class Severity(StrEnum):
     CRITICAL = "critical"
 
 
+class AnomalyStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"  # someone is on it; alerts for it stay quiet
+    RESOLVED = "resolved"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
@@ -136,6 +142,9 @@ class LLMCall(_Model):
 
     findings: list[Finding] = Field(default_factory=list)
     risk: Risk = Field(default_factory=Risk)
+    # Keyed hashes of the request and of the tool calls asked for (never the text): repeated_calls.
+    prompt_fingerprint: str | None = None
+    tool_fingerprint: str | None = None
 
     @property
     def total_tokens(self) -> int:
@@ -156,6 +165,24 @@ class Anomaly(_Model):
     scope: dict[str, str] = Field(default_factory=dict)  # model, user, agent, provider
     event_ids: list[str] = Field(default_factory=list)
     recommended_action: str = ""
+    baseline: float | None = None  # spikes: the scope's typical value the threshold derives from
+    fingerprint: str = ""  # same type and scope -> same fingerprint: alert dedup and resolve key
+    status: AnomalyStatus = AnomalyStatus.OPEN
+
+
+class AlertDelivery(_Model):
+    """One attempt to deliver an alert about an anomaly to one channel (``agentwatch alerts log``)."""
+
+    at: datetime
+    channel: str
+    action: str  # trigger | resolve
+    anomaly_id: str
+    fingerprint: str
+    attempt: int  # 1, 2, ...; 0 for a notice dropped before any attempt
+    outcome: str  # ok | retry | failed | dropped
+    http_status: int | None = None
+    error: str | None = None
+    duration_ms: float = 0.0
 
 
 #: Event field -> OpenTelemetry GenAI (or agentwatch) attribute name.

@@ -1,6 +1,7 @@
 """The monitor: settings, queue, pipeline, store, rules and alerts wired together.
 
-Everything here except :meth:`Monitor.submit` runs on the worker thread. A store that fails keeps
+Everything here except :meth:`Monitor.submit` runs on the worker thread, except alert
+deliveries, which the dispatcher makes on its own threads (one per channel). A store that fails keeps
 its batch back (up to ``queue_size`` events) and retries on the next tick; what overflows is
 dropped and counted. Nothing raises into the application.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import weakref
 from collections import Counter
@@ -18,13 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from agentwatch.alerting import AlertSink, LogAlerts
-from agentwatch.analysis import EventRules, RecentEvents
+from agentwatch.alerting import AlertDispatcher, AlertSink, LogAlerts, build_dispatcher
+from agentwatch.analysis import AnomalyDetector
 from agentwatch.capture.record import RawCall
 from agentwatch.config import Settings
-from agentwatch.model import Anomaly, LLMCall
+from agentwatch.model import AlertDelivery, Anomaly, LLMCall
 from agentwatch.pipeline import Pipeline, default_pipeline
-from agentwatch.storage import ProcessReport, Storage, open_storage
+from agentwatch.storage import EventFilter, ProcessReport, Storage, open_storage
 from agentwatch.transport import BatchQueue
 
 log = logging.getLogger(__name__)
@@ -58,19 +60,21 @@ class Monitor:
         *,
         storage_factory: Callable[[Settings], Storage] = open_storage,
         pipeline: Pipeline | None = None,
-        rules: EventRules | None = None,
+        detector: AnomalyDetector | None = None,
         alert_sinks: list[AlertSink] | None = None,
     ) -> None:
         self.settings = settings
         self.pipeline = pipeline or default_pipeline(
             capture_content=settings.capture_content, user_id=settings.user_id, agent=settings.agent
         )
-        self.rules = rules or EventRules()
+        self.detector = detector or AnomalyDetector(settings.anomalies, budgets=settings.budgets)
         self.alert_sinks: list[AlertSink] = [LogAlerts()] if alert_sinks is None else alert_sinks
         self.listeners: list[Listener] = []
         self._storage_factory = storage_factory
         self._storage: Storage | None = None
-        self._recent = RecentEvents()
+        self._deliveries = DeliveryLog(lambda: storage_factory(settings))
+        self.dispatcher: AlertDispatcher | None = None
+        self._start_dispatcher()
         self._init_counters()
         self.queue: BatchQueue[RawCall] = BatchQueue(
             self._handle,
@@ -87,6 +91,13 @@ class Monitor:
 
         os.register_at_fork(after_in_child=after_fork_in_child)
 
+    def _start_dispatcher(self) -> None:
+        old = self.dispatcher
+        self.dispatcher = build_dispatcher(self.settings.alerts, record=self._deliveries.record)
+        self.alert_sinks[:] = [sink for sink in self.alert_sinks if sink is not old]
+        if self.dispatcher is not None:
+            self.alert_sinks.append(self.dispatcher)
+
     def _init_counters(self) -> None:
         self._started_at = datetime.now(UTC)
         self._last_report = 0.0
@@ -99,7 +110,9 @@ class Monitor:
         # The parent's SQLite connection must not be used (or closed) in the child.
         self._leftover = self._storage
         self._storage = None
-        self._recent = RecentEvents()
+        self.detector = AnomalyDetector(self.settings.anomalies, budgets=self.settings.budgets)
+        self._deliveries = DeliveryLog(lambda: self._storage_factory(self.settings))
+        self._start_dispatcher()  # the parent's channel threads do not exist in the child
         self._init_counters()
 
     # ------------------------------------------------------------------ caller's side
@@ -116,6 +129,11 @@ class Monitor:
             return done  # still writing past the deadline: the store stays the worker's
         self._store_dropped += len(self._pending)  # kept for a retry that will not come
         self._pending = []
+        if self.dispatcher is not None:
+            done = (
+                self.dispatcher.close(self.settings.shutdown_timeout if timeout is None else timeout) and done
+            )
+        self._deliveries.close()
         if self._storage is not None:
             self._report(force=True)
             self._reset_storage()
@@ -208,30 +226,28 @@ class Monitor:
                 log.debug("agentwatch: closing a failed store failed", exc_info=True)
 
     def _analyze(self, events: list[LLMCall]) -> None:
-        found: list[Anomaly] = []
-        per_event: list[tuple[LLMCall, list[Anomaly]]] = []
-        for event in events:
-            try:
-                anomalies = self.rules.analyze(event, self._recent.baseline(event))
-            except Exception:
-                self._errors["analysis"] += 1
-                log.exception("agentwatch: analysis failed on event %s", event.event_id)
-                anomalies = []
-            self._recent.add(event)
-            found.extend(anomalies)
-            per_event.append((event, anomalies))
+        findings = self.detector.analyze_batch(events, self._spent)
+        self._errors["analysis"] = self.detector.failures
+        found = findings.raised
         if found:
-            try:
-                self.storage.write_anomalies(found)
-            except Exception:
-                self._errors["store"] += 1
-                log.warning("agentwatch: could not store %d anomalies", len(found), exc_info=True)
+            self._fenced(self.storage.write_anomalies, found, what="store")
             for anomaly in found:
                 for sink in self.alert_sinks:
                     self._fenced(sink.send, anomaly, what="alert")
+        for anomaly in findings.resolved:
+            self._fenced(self.storage.resolve_fingerprint, anomaly.fingerprint, what="store")
+            if self.dispatcher is not None:
+                self._fenced(self.dispatcher.resolve, anomaly, what="alert")
         for listener in self.listeners:
-            for event, anomalies in per_event:
+            for event, anomalies in findings.per_event:
                 self._fenced(listener, event, anomalies, what="listener")
+
+    def _spent(self, kind: str, name: str, since: datetime) -> float:
+        """A budget period's spend so far, from the rollups (this batch included)."""
+        where = (
+            EventFilter(since=since, user_id=name) if kind == "user" else EventFilter(since=since, agent=name)
+        )
+        return self.storage.stats(where).cost_usd
 
     def _fenced(self, func: Callable[..., Any], *args: Any, what: str) -> None:
         try:
@@ -240,3 +256,29 @@ class Monitor:
             self._errors[what] += 1
             if self._errors[what] == 1:
                 log.exception("agentwatch: an %s failed", what)
+
+
+class DeliveryLog:
+    """Records alert delivery attempts, from the dispatcher's threads, on a connection of its own."""
+
+    def __init__(self, open_store: Callable[[], Storage]) -> None:
+        self._open = open_store
+        self._store: Storage | None = None
+        self._lock = threading.Lock()
+
+    def record(self, delivery: AlertDelivery) -> None:
+        with self._lock:
+            if self._store is None:
+                self._store = self._open()
+            try:
+                self._store.write_deliveries([delivery])
+            except Exception:
+                store, self._store = self._store, None
+                store.close()
+                raise
+
+    def close(self) -> None:
+        with self._lock:
+            store, self._store = self._store, None
+        if store is not None:
+            store.close()

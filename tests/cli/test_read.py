@@ -222,8 +222,10 @@ def test_anomalies_table(db: Database) -> None:
         "Latency 6000 ms exceeds 5000 ms",
         "provider=openai, model=gpt-4o-mini",
         "6,000 / 5,000",
+        "open",
+        "an-recent",
     ]
-    assert row(out, "request_failure")[-1] == "429 / —"
+    assert row(out, "request_failure")[-3] == "429 / —"
 
 
 # ---------------------------------------------------------------------- risks

@@ -1,10 +1,20 @@
-"""Alerting: where anomalies go once found. Each destination implements :class:`AlertSink`."""
+"""Alerting: where anomalies go once found.
+
+The monitor hands every anomaly to each :class:`AlertSink` on its worker thread: the log
+(:class:`LogAlerts`, the default) and, when ``[agentwatch.alerts]`` names channels, the
+:class:`AlertDispatcher`, which routes, deduplicates and delivers off the worker.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Protocol
 
+from agentwatch.alerting.channel import Channel, DeliveryError, Notice
+from agentwatch.alerting.delivery import Sender
+from agentwatch.alerting.dispatcher import AlertDispatcher
+from agentwatch.alerting.factory import build_channels, build_dispatcher
+from agentwatch.alerting.settings import AlertSettings
 from agentwatch.model import Anomaly
 
 log = logging.getLogger("agentwatch.alerts")
@@ -27,4 +37,15 @@ class LogAlerts:
         )
 
 
-__all__ = ["AlertSink", "LogAlerts"]
+__all__ = [
+    "AlertDispatcher",
+    "AlertSettings",
+    "AlertSink",
+    "Channel",
+    "DeliveryError",
+    "LogAlerts",
+    "Notice",
+    "Sender",
+    "build_channels",
+    "build_dispatcher",
+]

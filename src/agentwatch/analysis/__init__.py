@@ -1,7 +1,25 @@
-"""Analysis: rules that turn events into anomalies with evidence."""
+"""Analysis: rules, per-scope baselines and sliding windows that turn events into anomalies."""
 
 from __future__ import annotations
 
-from agentwatch.analysis.rules import Baseline, EventRules, RecentEvents, RuleConfig
+from agentwatch.analysis.baseline import RobustEwma, ScopedBaselines
+from agentwatch.analysis.catalogue import ANOMALY_TYPES, AnomalyType
+from agentwatch.analysis.detector import AnomalyDetector, Findings
+from agentwatch.analysis.fingerprint import CallFingerprints
+from agentwatch.analysis.rules import Baseline, EventRules
+from agentwatch.analysis.settings import AnomalySettings, Budget, BudgetSettings
 
-__all__ = ["Baseline", "EventRules", "RecentEvents", "RuleConfig"]
+__all__ = [
+    "ANOMALY_TYPES",
+    "AnomalyDetector",
+    "AnomalySettings",
+    "AnomalyType",
+    "Baseline",
+    "Budget",
+    "BudgetSettings",
+    "CallFingerprints",
+    "EventRules",
+    "Findings",
+    "RobustEwma",
+    "ScopedBaselines",
+]

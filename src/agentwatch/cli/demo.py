@@ -13,10 +13,11 @@ from rich.console import Console
 
 import agentwatch
 from agentwatch.alerting import LogAlerts
+from agentwatch.alerting.console import alert_panel
 from agentwatch.cli import options
 from agentwatch.cli.database import resolve_settings
 from agentwatch.cli.demo_script import Agents, run_emulated, run_live
-from agentwatch.cli.render import alert_panel, fail, stats_table
+from agentwatch.cli.render import fail, stats_table
 from agentwatch.config import Settings
 from agentwatch.model import Anomaly
 from agentwatch.storage import EventFilter, open_storage

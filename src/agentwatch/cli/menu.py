@@ -10,14 +10,14 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.prompt import Prompt
 
-from agentwatch.cli import read, status
+from agentwatch.cli import anomalies, read, status
 from agentwatch.cli.database import resolve_settings
 
 #: choice -> (label, what it runs); each runs the command of the same name with its defaults.
 MENU: dict[str, tuple[str, Callable[..., None]]] = {
     "1": ("Statistics (last 24h)", read.stats),
     "2": ("Recent events", read.events),
-    "3": ("Anomalies", read.anomalies),
+    "3": ("Anomalies", anomalies.anomalies),
     "4": ("High-risk events", read.risks),
     "5": ("Status", status.status),
 }

@@ -1,4 +1,4 @@
-"""The read commands: ``stats``, ``events``, ``anomalies`` and ``risks``.
+"""The read commands: ``stats``, ``events`` and ``risks`` (``anomalies`` is in :mod:`.anomalies`).
 
 Each is a plain function Typer registers as a command; the interactive menu calls the same
 functions with their defaults.
@@ -16,7 +16,6 @@ from rich.console import Console, RenderableType
 from agentwatch.cli import options
 from agentwatch.cli.database import reading, resolve_settings
 from agentwatch.cli.render import (
-    anomalies_table,
     events_table,
     no_data,
     print_json,
@@ -145,26 +144,6 @@ def events(
         json_output=json_output,
         empty=f"No events{_window(since)}.",
         table=lambda found: events_table(found, f"Recent events{_window(since)}, newest first"),
-    )
-
-
-def anomalies(
-    *,
-    count: Annotated[
-        int, typer.Argument(min=1, metavar="N", help="How many anomalies to show, newest first.")
-    ] = 10,
-    since: options.Since = None,
-    json_output: options.AsJson = False,
-    database: options.Database = None,
-) -> None:
-    """The most recent anomalies, with their evidence: observed value, threshold and scope."""
-    after = since_option(since)
-    _show(
-        resolve_settings(database),
-        lambda store: store.anomalies(after, count),
-        json_output=json_output,
-        empty=f"No anomalies{_window(since)}.",
-        table=lambda found: anomalies_table(found, f"Anomalies{_window(since)}, newest first"),
     )
 
 

@@ -11,18 +11,17 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from agentwatch.model import Anomaly, LLMCall, Severity, Status
+from agentwatch.alerting.console import SEVERITY_STYLES, scope_text
+from agentwatch.model import Anomaly, AnomalyStatus, LLMCall, Severity, Status
 from agentwatch.storage import Stats
 
-SEVERITY_STYLES: dict[Severity, str] = {
-    Severity.LOW: "green",
-    Severity.MEDIUM: "yellow",
-    Severity.HIGH: "red",
-    Severity.CRITICAL: "bold white on red",
+STATUS_STYLES = {
+    AnomalyStatus.OPEN: "bold",
+    AnomalyStatus.ACKNOWLEDGED: "yellow",
+    AnomalyStatus.RESOLVED: "dim",
 }
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -207,13 +206,9 @@ def risks_table(events: Iterable[LLMCall], title: str) -> Table:
 # ---------------------------------------------------------------------- anomalies
 
 
-def scope_text(scope: dict[str, str]) -> str:
-    return ", ".join(f"{key}={value}" for key, value in scope.items()) or "—"
-
-
 def anomalies_table(anomalies: Iterable[Anomaly], title: str) -> Table:
     table = Table(title=title, title_style="bold", header_style="bold cyan")
-    for name in ("Time", "Type", "Severity", "Description", "Scope", "Observed / Threshold"):
+    for name in ("Time", "Type", "Severity", "Description", "Scope", "Observed / Threshold", "Status", "ID"):
         table.add_column(name)
     for anomaly in anomalies:
         add_row(
@@ -224,18 +219,7 @@ def anomalies_table(anomalies: Iterable[Anomaly], title: str) -> Table:
             anomaly.description,
             scope_text(anomaly.scope),
             f"{_number(anomaly.observed)} / {_number(anomaly.threshold)}",
+            Text(anomaly.status.value, style=STATUS_STYLES[anomaly.status]),
+            anomaly.anomaly_id,
         )
     return table
-
-
-def alert_panel(anomaly: Anomaly) -> Panel:
-    """The block printed when an anomaly is found as it happens (``agentwatch demo``)."""
-    body = Table.grid(padding=(0, 1))
-    body.add_column(style="bold")
-    body.add_column()
-    add_row(body, "Type:", anomaly.type)
-    add_row(body, "Severity:", Text(anomaly.severity.value.upper(), style=SEVERITY_STYLES[anomaly.severity]))
-    add_row(body, "Description:", anomaly.description)
-    add_row(body, "Scope:", scope_text(anomaly.scope))
-    add_row(body, "Action:", anomaly.recommended_action or "—")
-    return Panel(body, title="🚨 ANOMALY DETECTED", title_align="left", border_style="red", expand=False)

@@ -6,6 +6,7 @@ parentheses plug in through the :class:`Stage` protocol.
 
 from __future__ import annotations
 
+from agentwatch.analysis.fingerprint import CallFingerprints
 from agentwatch.pipeline.content import ContentPolicy
 from agentwatch.pipeline.normalize import Normalizer
 from agentwatch.pipeline.stage import Pipeline, Stage
@@ -14,7 +15,9 @@ from agentwatch.pipeline.stage import Pipeline, Stage
 def default_pipeline(
     *, capture_content: bool, user_id: str | None = None, agent: str | None = None
 ) -> Pipeline:
-    return Pipeline(Normalizer(user_id=user_id, agent=agent), [ContentPolicy(capture_content)])
+    return Pipeline(
+        Normalizer(user_id=user_id, agent=agent), [CallFingerprints(), ContentPolicy(capture_content)]
+    )
 
 
 __all__ = ["ContentPolicy", "Normalizer", "Pipeline", "Stage", "default_pipeline"]

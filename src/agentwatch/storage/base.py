@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from agentwatch.model import Anomaly, LLMCall
+from agentwatch.model import AlertDelivery, Anomaly, AnomalyStatus, LLMCall, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,20 @@ class EventFilter:
     user_id: str | None = None
     agent: str | None = None
     status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyFilter:
+    """Which anomalies a query covers; None means "any". ``severity`` is the lowest shown."""
+
+    since: datetime | None = None
+    type: str | None = None
+    severity: Severity | None = None
+    status: AnomalyStatus | None = None
+    provider: str | None = None
+    model: str | None = None
+    user_id: str | None = None
+    agent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +92,24 @@ class Storage(Protocol):
         ...
 
     def anomalies(self, since: datetime | None = None, limit: int = 10) -> list[Anomaly]:
+        """Newest first."""
+        ...
+
+    def find_anomalies(self, where: AnomalyFilter, limit: int = 10) -> list[Anomaly]:
+        """Newest first."""
+        ...
+
+    def set_anomaly_status(self, anomaly_ids: list[str], status: AnomalyStatus) -> list[Anomaly]:
+        """Change the status of these anomalies (id or unique id prefix); returns them, changed."""
+        ...
+
+    def resolve_fingerprint(self, fingerprint: str) -> int:
+        """Mark the open and acknowledged anomalies with this fingerprint resolved; returns how many."""
+        ...
+
+    def write_deliveries(self, deliveries: list[AlertDelivery]) -> None: ...
+
+    def deliveries(self, since: datetime | None = None, limit: int = 20) -> list[AlertDelivery]:
         """Newest first."""
         ...
 

@@ -91,6 +91,37 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX idx_process_status_updated ON process_status (updated_at);
         """,
     ),
+    (
+        50,
+        "anomaly fingerprints and status (open, acknowledged, resolved)",
+        """
+        ALTER TABLE anomalies ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+        ALTER TABLE anomalies ADD COLUMN status TEXT NOT NULL DEFAULT 'open';
+        CREATE INDEX idx_anomalies_fingerprint ON anomalies (fingerprint, status);
+        CREATE INDEX idx_anomalies_type_ts ON anomalies (type, detected_ts)
+        """,
+    ),
+    (
+        51,
+        "every attempt to deliver an alert",
+        """
+        CREATE TABLE alert_deliveries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts REAL NOT NULL,
+            channel TEXT NOT NULL,
+            action TEXT NOT NULL,
+            anomaly_id TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            http_status INTEGER,
+            error TEXT,
+            duration_ms REAL NOT NULL
+        );
+        CREATE INDEX idx_alert_deliveries_ts ON alert_deliveries (ts);
+        CREATE INDEX idx_alert_deliveries_anomaly ON alert_deliveries (anomaly_id)
+        """,
+    ),
 ]
 
 

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agentwatch.model import Anomaly, LLMCall
-from agentwatch.storage.base import EventFilter, ProcessReport, Stats
+from agentwatch.model import AlertDelivery, Anomaly, AnomalyStatus, LLMCall, Severity
+from agentwatch.storage.base import AnomalyFilter, EventFilter, ProcessReport, Stats
 from agentwatch.storage.migrations import migrate
 
 _ROLLUP_UPSERT = """
@@ -128,6 +128,37 @@ def _conditions(where: EventFilter, *, rollup: bool) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
+def _anomaly(data: str, status: str) -> Anomaly:
+    """The stored document, with the status column (which ack and resolve change) on top."""
+    anomaly = Anomaly.model_validate_json(data)
+    anomaly.status = AnomalyStatus(status)
+    return anomaly
+
+
+def anomaly_conditions(where: AnomalyFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+    if where.since is not None:
+        clauses.append("detected_ts >= ?")
+        args.append(where.since.timestamp())
+    if where.severity is not None:
+        levels = [level.value for level in Severity][list(Severity).index(where.severity) :]
+        clauses.append(f"severity IN ({','.join('?' * len(levels))})")
+        args.extend(levels)
+    for column, value in (
+        ("type", where.type),
+        ("status", where.status.value if where.status else None),
+        ("provider", where.provider),
+        ("model", where.model),
+        ("user_id", where.user_id),
+        ("agent", where.agent),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
 class SQLiteStorage:
     """The default store. Thread-safe: one connection, guarded by a lock."""
 
@@ -177,7 +208,7 @@ class SQLiteStorage:
         with self._transaction() as conn:
             conn.executemany(
                 "INSERT OR IGNORE INTO anomalies (anomaly_id, detected_ts, type, severity, provider, model,"
-                " user_id, agent, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " user_id, agent, data, fingerprint, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         a.anomaly_id,
@@ -189,6 +220,8 @@ class SQLiteStorage:
                         a.scope.get("user"),
                         a.scope.get("agent"),
                         a.model_dump_json(),
+                        a.fingerprint,
+                        a.status.value,
                     )
                     for a in anomalies
                 ],
@@ -207,11 +240,87 @@ class SQLiteStorage:
         return [LLMCall.model_validate_json(row[0]) for row in rows]
 
     def anomalies(self, since: datetime | None = None, limit: int = 10) -> list[Anomaly]:
+        return self.find_anomalies(AnomalyFilter(since=since), limit)
+
+    def find_anomalies(self, where: AnomalyFilter, limit: int = 10) -> list[Anomaly]:
+        sql, args = anomaly_conditions(where)
         rows = self._query(
-            "SELECT data FROM anomalies WHERE detected_ts >= ? ORDER BY detected_ts DESC LIMIT ?",
+            f"SELECT data, status FROM anomalies{sql} ORDER BY detected_ts DESC, rowid DESC LIMIT ?",
+            [*args, limit],
+        )
+        return [_anomaly(data, status) for data, status in rows]
+
+    def set_anomaly_status(self, anomaly_ids: list[str], status: AnomalyStatus) -> list[Anomaly]:
+        changed: list[Anomaly] = []
+        with self._transaction() as conn:
+            for given in anomaly_ids:
+                rows = conn.execute(
+                    "SELECT anomaly_id, data FROM anomalies WHERE anomaly_id = ? OR anomaly_id LIKE ? ESCAPE '\\'"
+                    " ORDER BY anomaly_id = ? DESC LIMIT 2",
+                    (given, given.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", given),
+                ).fetchall()
+                exact = [r for r in rows if r[0] == given]
+                if len(exact or rows) != 1:
+                    continue
+                anomaly_id, data = (exact or rows)[0]
+                conn.execute(
+                    "UPDATE anomalies SET status = ? WHERE anomaly_id = ?", (status.value, anomaly_id)
+                )
+                changed.append(_anomaly(data, status.value))
+        return changed
+
+    def resolve_fingerprint(self, fingerprint: str) -> int:
+        with self._transaction() as conn:
+            return int(
+                conn.execute(
+                    "UPDATE anomalies SET status = 'resolved' WHERE fingerprint = ? AND status != 'resolved'",
+                    (fingerprint,),
+                ).rowcount
+            )
+
+    def write_deliveries(self, deliveries: list[AlertDelivery]) -> None:
+        with self._transaction() as conn:
+            conn.executemany(
+                "INSERT INTO alert_deliveries (ts, channel, action, anomaly_id, fingerprint, attempt, outcome,"
+                " http_status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        d.at.timestamp(),
+                        d.channel,
+                        d.action,
+                        d.anomaly_id,
+                        d.fingerprint,
+                        d.attempt,
+                        d.outcome,
+                        d.http_status,
+                        d.error,
+                        d.duration_ms,
+                    )
+                    for d in deliveries
+                ],
+            )
+
+    def deliveries(self, since: datetime | None = None, limit: int = 20) -> list[AlertDelivery]:
+        rows = self._query(
+            "SELECT ts, channel, action, anomaly_id, fingerprint, attempt, outcome, http_status, error,"
+            " duration_ms FROM alert_deliveries WHERE ts >= ? ORDER BY ts DESC, id DESC LIMIT ?",
             [since.timestamp() if since else 0.0, limit],
         )
-        return [Anomaly.model_validate_json(row[0]) for row in rows]
+        return [
+            AlertDelivery(
+                at=datetime.fromtimestamp(ts, UTC),
+                channel=channel,
+                action=action,
+                anomaly_id=anomaly_id,
+                fingerprint=fp,
+                attempt=attempt,
+                outcome=outcome,
+                http_status=http_status,
+                error=error,
+                duration_ms=duration,
+            )
+            for ts, channel, action, anomaly_id, fp, attempt, outcome, http_status, error, duration in rows
+        ]
 
     def stats(self, where: EventFilter) -> Stats:
         sql, args = _conditions(where, rollup=True)
@@ -286,6 +395,7 @@ class SQLiteStorage:
         with self._transaction() as conn:
             deleted = conn.execute("DELETE FROM events WHERE start_ts < ?", (ts,)).rowcount
             conn.execute("DELETE FROM anomalies WHERE detected_ts < ?", (ts,))
+            conn.execute("DELETE FROM alert_deliveries WHERE ts < ?", (ts,))
             conn.execute("DELETE FROM rollup_minute WHERE minute < ?", (int(ts // 60),))
             conn.execute("DELETE FROM process_status WHERE updated_at < ?", (ts,))
         return int(deleted)
