@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from agentwatch.pricing.custom import CustomPrice, parse_prices
+
 ENV_PREFIX = "AGENTWATCH_"
 CONFIG_FILE = "agentwatch.toml"
 
@@ -40,6 +42,18 @@ class Settings(BaseModel):
     shutdown_timeout: float = Field(default=5.0, ge=0, description="Seconds the exit-time flush may take")
     user_id: str | None = Field(default=None, description="Default user for every event")
     agent: str | None = Field(default=None, description="Default agent name for every event")
+    prices: dict[str, CustomPrice] = Field(
+        default_factory=dict, description="Custom prices by model name; they override the price table"
+    )
+    stream_usage: bool = Field(
+        default=False,
+        description="Ask OpenAI for usage in streams that do not (the caller still sees its own chunks)",
+    )
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _prices_from_json(cls, value: Any) -> Any:
+        return parse_prices(value)  # AGENTWATCH_PRICES holds JSON
 
     @field_validator("database")
     @classmethod

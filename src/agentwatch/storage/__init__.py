@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentwatch.config import Settings
-from agentwatch.storage.base import EventFilter, ProcessReport, Stats, Storage
+from agentwatch.storage.base import CostRow, EventFilter, ProcessReport, Stats, Storage
 from agentwatch.storage.sqlite import SQLiteStorage
 
 
@@ -11,4 +11,4 @@ def open_storage(settings: Settings) -> Storage:
     return SQLiteStorage(settings.sqlite_path)
 
 
-__all__ = ["EventFilter", "ProcessReport", "SQLiteStorage", "Stats", "Storage", "open_storage"]
+__all__ = ["CostRow", "EventFilter", "ProcessReport", "SQLiteStorage", "Stats", "Storage", "open_storage"]

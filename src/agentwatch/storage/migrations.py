@@ -91,6 +91,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX idx_process_status_updated ON process_status (updated_at);
         """,
     ),
+    (
+        30,
+        "count the events whose tokens were estimated in the rollups (agentwatch cost)",
+        """
+        ALTER TABLE rollup_minute ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0
+        """,
+    ),
 ]
 
 
