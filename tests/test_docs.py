@@ -13,7 +13,7 @@ ROWS = [line for line in SECTION.splitlines() if line.startswith("| `")]
 
 
 def test_every_event_field_is_documented() -> None:
-    documented = set(re.findall(r"`([a-z_.]+)`", " ".join(row.split("|")[1] for row in ROWS)))
+    documented = set(re.findall(r"`([a-z0-9_.]+)`", " ".join(row.split("|")[1] for row in ROWS)))
     top_level = {name.split(".")[0] for name in documented}
     assert set(LLMCall.model_fields) - top_level == set()
     usage_fields = {f"usage.{name}" for name in Usage.model_fields}

@@ -54,6 +54,11 @@ def _submit(raw: RawCall) -> None:
     get_monitor().submit(raw)
 
 
+def _stream_usage_wanted() -> bool:
+    """The ``stream_usage`` setting in force when a stream starts."""
+    return get_monitor().settings.stream_usage
+
+
 def instrument(
     client: C,
     *,
@@ -80,6 +85,7 @@ def instrument(
         agent=agent,
         tags=tuple(tags or ()),
         metadata=dict(metadata or {}),
+        stream_usage=_stream_usage_wanted,
     )
     integration.instrument(client, defaults, _submit)
     return client

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agentwatch.alerting.settings import AlertSettings
 from agentwatch.analysis.settings import AnomalySettings, BudgetSettings
+from agentwatch.pricing.custom import CustomPrice, parse_prices
 
 ENV_PREFIX = "AGENTWATCH_"
 CONFIG_FILE = "agentwatch.toml"
@@ -46,6 +47,18 @@ class Settings(BaseModel):
     anomalies: AnomalySettings = Field(default_factory=AnomalySettings, description="[agentwatch.anomalies]")
     budgets: BudgetSettings = Field(default_factory=BudgetSettings, description="[agentwatch.budgets]")
     alerts: AlertSettings = Field(default_factory=AlertSettings, description="[agentwatch.alerts]")
+    prices: dict[str, CustomPrice] = Field(
+        default_factory=dict, description="Custom prices by model name; they override the price table"
+    )
+    stream_usage: bool = Field(
+        default=False,
+        description="Ask OpenAI for usage in streams that do not (the caller still sees its own chunks)",
+    )
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _prices_from_json(cls, value: Any) -> Any:
+        return parse_prices(value)  # AGENTWATCH_PRICES holds JSON
 
     @field_validator("database")
     @classmethod

@@ -53,7 +53,10 @@ class Usage(_Model):
     output_tokens: int | None = None
     cache_read_input_tokens: int | None = None
     cache_creation_input_tokens: int | None = None
+    cache_creation_1h_input_tokens: int | None = None  # of the cache writes, those kept for 1 hour
     reasoning_output_tokens: int | None = None
+    input_audio_tokens: int | None = None  # of the input tokens, audio
+    output_audio_tokens: int | None = None  # of the output tokens, audio
     estimated: bool = False  # counted by agentwatch, not reported by the provider
 
     @property
@@ -62,13 +65,18 @@ class Usage(_Model):
 
 
 class Cost(_Model):
-    """Cost in USD of one call, filled in by the cost stage."""
+    """Cost in USD of one call, filled in by the cost stage, with what it was computed from."""
 
     input_usd: float | None = None
     output_usd: float | None = None
     total_usd: float | None = None
     unpriced: bool = False  # no known price: the cost is unknown, never silently 0
-    price_source: str | None = None
+    price_source: str | None = None  # "genai-prices" (the bundled table) or "custom" (agentwatch.toml)
+    price_version: str | None = None  # the table's version (genai-prices' package version)
+    price_model: str | None = None  # the table entry that priced the call (model id)
+    price_provider: str | None = None  # the table's provider id for it
+    price_context: dict[str, str] = Field(default_factory=dict)  # variant used: service_tier, processing
+    estimated: bool = False  # priced from estimated tokens (usage.estimated)
 
 
 class ToolCall(_Model):
@@ -126,6 +134,7 @@ class LLMCall(_Model):
 
     usage: Usage = Field(default_factory=Usage)
     cost: Cost | None = None
+    service_tier: str | None = None  # as the response reports it: default, flex, priority, batch, ...
 
     stream: bool = False
     finish_reasons: list[str] = Field(default_factory=list)
@@ -198,6 +207,7 @@ OTEL_ATTRIBUTES: dict[str, str] = {
     "usage.cache_read_input_tokens": "gen_ai.usage.cache_read.input_tokens",
     "usage.cache_creation_input_tokens": "gen_ai.usage.cache_creation.input_tokens",
     "usage.reasoning_output_tokens": "gen_ai.usage.reasoning.output_tokens",
+    "service_tier": "openai.response.service_tier",
     "server_address": "server.address",
     "error.type": "error.type",
     "session_id": "gen_ai.conversation.id",

@@ -65,7 +65,10 @@ class Monitor:
     ) -> None:
         self.settings = settings
         self.pipeline = pipeline or default_pipeline(
-            capture_content=settings.capture_content, user_id=settings.user_id, agent=settings.agent
+            capture_content=settings.capture_content,
+            user_id=settings.user_id,
+            agent=settings.agent,
+            prices=settings.prices,
         )
         self.detector = detector or AnomalyDetector(settings.anomalies, budgets=settings.budgets)
         self.alert_sinks: list[AlertSink] = [LogAlerts()] if alert_sinks is None else alert_sinks

@@ -100,13 +100,18 @@ def test_stream_with_usage(client: openai.OpenAI, recorder: Recorder) -> None:
     assert event.finish_reasons == ["stop"]
 
 
-def test_stream_without_usage_records_no_tokens(client: openai.OpenAI, recorder: Recorder) -> None:
+def test_stream_without_usage_is_estimated_and_flagged(client: openai.OpenAI, recorder: Recorder) -> None:
     with client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True) as stream:
         texts = [c.choices[0].delta.content for c in stream if c.choices and c.choices[0].delta.content]
     assert texts
     event = recorder.only_event()
     assert event.status is Status.OK
-    assert event.usage.input_tokens is None and event.usage.output_tokens is None
+    assert event.usage.estimated is True
+    assert event.usage.input_tokens and event.usage.output_tokens
+    assert event.cost is not None and event.cost.estimated and event.cost.total_usd
+    assert [(f.kind, f.type, f.detector) for f in event.findings] == [
+        ("usage", "stream_usage_missing", "tokens")
+    ]
 
 
 def test_stream_early_break_is_incomplete(client: openai.OpenAI, recorder: Recorder) -> None:

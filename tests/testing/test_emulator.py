@@ -460,6 +460,25 @@ def test_openai_usage_override(oai: openai.OpenAI) -> None:
     assert chunks[-1].usage is not None and chunks[-1].usage.model_dump(exclude_none=True) == usage
 
 
+def test_service_tier_control(oai: openai.OpenAI, ant: anthropic.Anthropic) -> None:
+    tier = {"x-emulator-service-tier": "priority"}
+    assert oai.chat.completions.create(model=GPT, messages=MESSAGES).service_tier == "default"
+    assert (
+        oai.chat.completions.create(model=GPT, messages=MESSAGES, extra_headers=tier).service_tier
+        == "priority"
+    )
+    chunks = list(oai.chat.completions.create(model=GPT, messages=MESSAGES, stream=True, extra_headers=tier))
+    assert {c.service_tier for c in chunks} == {"priority"}
+    assert oai.responses.create(model=GPT, input="hi", extra_headers=tier).service_tier == "priority"
+    message = ant.messages.create(
+        model="claude-sonnet-5",
+        max_tokens=16,
+        messages=[{"role": "user", "content": "hi"}],
+        extra_headers={"x-emulator-service-tier": "batch"},
+    )
+    assert message.usage.service_tier == "batch"
+
+
 def test_anthropic_usage_override_with_cache_fields(ant: anthropic.Anthropic) -> None:
     usage = {
         "input_tokens": 50,

@@ -7,6 +7,7 @@ it into an :class:`~agentwatch.model.LLMCall` happens on the worker (``pipeline.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ class ClientDefaults:
     agent: str | None = None
     tags: tuple[str, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
+    stream_usage: Callable[[], bool] | None = None  # whether to ask OpenAI streams for usage (now)
 
 
 @dataclass(slots=True, eq=False)
@@ -44,6 +46,7 @@ class RawCall:
     error_status: int | None = None
     error_message: str | None = None
     submitted: bool = False
+    hide_usage: bool = False  # agentwatch asked for the usage chunk: the caller must not see it
 
     @property
     def latency_ns(self) -> int:

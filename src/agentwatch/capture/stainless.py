@@ -8,7 +8,9 @@ so only the clients the user instruments are affected and undoing it is deleting
 On the caller's thread the wrapper reads two clocks, keeps references to the request body and
 the response, and appends a :class:`RawCall` to the transport's queue. A stream keeps its own
 type: only its private iterator is wrapped, so SDK helpers such as ``chat.completions.stream()``
-and ``messages.stream()`` work unchanged, and every chunk reaches the caller as the SDK made it.
+and ``messages.stream()`` work unchanged, and every chunk reaches the caller as the SDK made it
+(with ``stream_usage`` on, less the usage chunk agentwatch asked for itself:
+:mod:`agentwatch.capture.stream_usage`).
 Chunks are not kept: an accumulator (:mod:`agentwatch.capture.streams`) notes what each carries.
 Exceptions from the provider are re-raised untouched; agentwatch's own failures are logged and
 swallowed (and re-raised under pytest, so bugs cannot hide).
@@ -24,6 +26,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 from agentwatch.capture.record import ClientDefaults, RawCall
+from agentwatch.capture.stream_usage import ask_for_usage, usage_only
 from agentwatch.capture.streams import STREAM_STATES, ChatStream
 from agentwatch.context import _current
 
@@ -60,6 +63,7 @@ def _finish(raw: RawCall, submit: Submit) -> None:
 
 def _sync_chunks(raw: RawCall, inner: Iterator[Any], submit: Submit) -> Iterator[Any]:
     add = raw.stream_state.add
+    hide = raw.hide_usage
     try:
         for item in inner:
             if raw.first_chunk_ns is None:
@@ -70,6 +74,8 @@ def _sync_chunks(raw: RawCall, inner: Iterator[Any], submit: Submit) -> Iterator
                 except Exception as internal:
                     add = None
                     _internal_error("reading a stream chunk", internal)
+            if hide and usage_only(item):
+                continue
             yield item
         raw.completed = True
     except GeneratorExit:
@@ -86,6 +92,7 @@ def _sync_chunks(raw: RawCall, inner: Iterator[Any], submit: Submit) -> Iterator
 
 async def _async_chunks(raw: RawCall, inner: AsyncIterator[Any], submit: Submit) -> AsyncIterator[Any]:
     add = raw.stream_state.add
+    hide = raw.hide_usage
     try:
         async for item in inner:
             if raw.first_chunk_ns is None:
@@ -96,6 +103,8 @@ async def _async_chunks(raw: RawCall, inner: AsyncIterator[Any], submit: Submit)
                 except Exception as internal:
                     add = None
                     _internal_error("reading a stream chunk", internal)
+            if hide and usage_only(item):
+                continue
             yield item
         raw.completed = True
     except GeneratorExit:
@@ -181,12 +190,19 @@ def _new_record(api: str, options: Any, defaults: ClientDefaults, stream: bool) 
     )
 
 
-def _start(api: str, options: Any, defaults: ClientDefaults, stream: bool) -> RawCall | None:
+def _start(api: str, options: Any, defaults: ClientDefaults, stream: bool) -> tuple[RawCall | None, Any]:
+    """The record (of the request as the caller made it) and the options to send."""
     try:
-        return _new_record(api, options, defaults, stream)
+        raw = _new_record(api, options, defaults, stream)
+        if stream:
+            asked = ask_for_usage(api, options, defaults)
+            if asked is not None:
+                raw.hide_usage = True
+                return raw, asked
+        return raw, options
     except Exception as internal:
         _internal_error("starting a record", internal)
-        return None
+        return None, options
 
 
 def _failed(raw: RawCall | None, exc: BaseException, submit: Submit) -> None:
@@ -231,7 +247,7 @@ def wrap_client(
         api = routes.get(options.url)
         if api is None:
             return original(cast_to, options, stream=stream, stream_cls=stream_cls)
-        raw = _start(api, options, defaults, stream)
+        raw, options = _start(api, options, defaults, stream)
         try:
             result = original(cast_to, options, stream=stream, stream_cls=stream_cls)
         except BaseException as exc:
@@ -246,7 +262,7 @@ def wrap_client(
         api = routes.get(options.url)
         if api is None:
             return await original(cast_to, options, stream=stream, stream_cls=stream_cls)
-        raw = _start(api, options, defaults, stream)
+        raw, options = _start(api, options, defaults, stream)
         try:
             result = await original(cast_to, options, stream=stream, stream_cls=stream_cls)
         except BaseException as exc:

@@ -32,11 +32,12 @@ def _add_tool_delta(calls: dict[int, list[Any]], index: Any, call_id: Any, name:
 class ChatStream:
     """OpenAI ``chat.completion.chunk`` (and legacy completions) streams."""
 
-    __slots__ = ("finish_reasons", "id", "model", "texts", "tool_calls", "usage")
+    __slots__ = ("finish_reasons", "id", "model", "service_tier", "texts", "tool_calls", "usage")
 
     def __init__(self) -> None:
         self.id: str | None = None
         self.model: str | None = None
+        self.service_tier: Any = None
         self.usage: Any = None
         self.texts: list[str] = []
         self.finish_reasons: list[str] = []
@@ -46,6 +47,7 @@ class ChatStream:
         if self.id is None:
             self.id = field(chunk, "id")
             self.model = field(chunk, "model")
+            self.service_tier = field(chunk, "service_tier")
         usage = field(chunk, "usage")
         if usage is not None:
             self.usage = usage

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from agentwatch import __version__
-from agentwatch.cli import alerts, anomalies, demo, options, read, status
+from agentwatch.cli import alerts, anomalies, cost, demo, options, read, status
 from agentwatch.cli.menu import run_menu
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ COMMANDS = (
     status.status,
     demo.demo,
     demo.emulator,
+    cost.cost,
 )
 for command in COMMANDS:
     app.command()(command)

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.prompt import Prompt
 
-from agentwatch.cli import anomalies, read, status
+from agentwatch.cli import anomalies, cost, read, status
 from agentwatch.cli.database import resolve_settings
 
 #: choice -> (label, what it runs); each runs the command of the same name with its defaults.
@@ -20,6 +20,7 @@ MENU: dict[str, tuple[str, Callable[..., None]]] = {
     "3": ("Anomalies", anomalies.anomalies),
     "4": ("High-risk events", read.risks),
     "5": ("Status", status.status),
+    "6": ("Cost by model (last 30d)", cost.cost),
 }
 QUIT = "q"
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from rich.console import Console, RenderableType
 
 from agentwatch.cli import options
+from agentwatch.cli.cost import forecast_json, forecast_text, spend_forecast
 from agentwatch.cli.database import reading, resolve_settings
 from agentwatch.cli.render import (
     events_table,
@@ -109,6 +110,7 @@ def stats(
     settings = resolve_settings(database)
     console = Console()
     with reading(settings) as store:
+        forecast = None
         if store is None:
             result = _NO_STATS
             if not json_output:
@@ -116,10 +118,13 @@ def stats(
                 return
         else:
             result = store.stats(where)
+            forecast = spend_forecast(store, where)
     if json_output:
-        print_json(stats_json(result))
+        print_json({**stats_json(result), "month_end_forecast": forecast_json(forecast)})
     else:
-        console.print(stats_table(result, f"Statistics{_window(since)}"))
+        table = stats_table(result, f"Statistics{_window(since)}")
+        table.add_row("Month-end Forecast", forecast_text(forecast))
+        console.print(table)
 
 
 def events(

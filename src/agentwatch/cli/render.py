@@ -139,7 +139,7 @@ def _cost(event: LLMCall) -> str:
         return "—"
     if cost.unpriced or cost.total_usd is None:
         return "unpriced"
-    return f"${cost.total_usd:.6f}"
+    return f"~${cost.total_usd:.6f}" if cost.estimated else f"${cost.total_usd:.6f}"
 
 
 def _status(event: LLMCall) -> Text:

@@ -3,8 +3,8 @@
 The parsers read provider payloads by shape, not by SDK type: each field is fetched with
 :func:`field`, which works on the SDKs' response objects and on plain JSON mappings alike, so the
 same code serves the SDK wrappers, the HTTP proxy and the ingest API. Usage is converted to
-OpenTelemetry's convention here: input tokens include cache reads and writes (Anthropic reports
-them apart), output tokens include reasoning.
+OpenTelemetry's convention by :mod:`agentwatch.pipeline.usage`: input tokens include cache reads
+and writes (Anthropic reports them apart), output tokens include reasoning.
 """
 
 from __future__ import annotations
@@ -19,6 +19,12 @@ from agentwatch.capture.record import RawCall
 from agentwatch.capture.streams import ChatStream, MessagesStream, ResponsesStream
 from agentwatch.model import ErrorInfo, LLMCall, Status, ToolCall, Usage
 from agentwatch.payload import field
+from agentwatch.pipeline.usage import (
+    anthropic_usage,
+    openai_chat_usage,
+    openai_embeddings_usage,
+    openai_responses_usage,
+)
 
 #: Request parameters recorded on every event (scalars only; content never goes here).
 REQUEST_PARAMETERS = (
@@ -34,6 +40,7 @@ REQUEST_PARAMETERS = (
     "frequency_penalty",
     "stream",
     "service_tier",
+    "speed",
     "dimensions",
     "encoding_format",
     "parallel_tool_calls",
@@ -55,10 +62,6 @@ OPERATIONS = {
 def _given(value: Any) -> bool:
     """False for None and for the SDKs' NotGiven/Omit sentinels."""
     return value is not None and type(value).__name__ not in ("NotGiven", "Omit")
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _text(content: Any) -> str:
@@ -97,7 +100,15 @@ def _plain(value: Any) -> Any:
 class Parsed:
     """What a parser extracts from a response; the rest of :class:`LLMCall` comes from the record."""
 
-    __slots__ = ("finish_reasons", "output_text", "response_id", "response_model", "tool_calls", "usage")
+    __slots__ = (
+        "finish_reasons",
+        "output_text",
+        "response_id",
+        "response_model",
+        "service_tier",
+        "tool_calls",
+        "usage",
+    )
 
     def __init__(self) -> None:
         self.response_model: str | None = None
@@ -106,33 +117,21 @@ class Parsed:
         self.finish_reasons: list[str] = []
         self.tool_calls: list[ToolCall] = []
         self.output_text: str | None = None
+        self.service_tier: str | None = None
+
+
+def _tier(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 # ---------------------------------------------------------------------------------- OpenAI
-
-
-def _openai_chat_usage(usage: Any) -> Usage:
-    return Usage(
-        input_tokens=_int(field(usage, "prompt_tokens")),
-        output_tokens=_int(field(usage, "completion_tokens")),
-        cache_read_input_tokens=_int(field(field(usage, "prompt_tokens_details"), "cached_tokens")),
-        reasoning_output_tokens=_int(field(field(usage, "completion_tokens_details"), "reasoning_tokens")),
-    )
-
-
-def _openai_responses_usage(usage: Any) -> Usage:
-    return Usage(
-        input_tokens=_int(field(usage, "input_tokens")),
-        output_tokens=_int(field(usage, "output_tokens")),
-        cache_read_input_tokens=_int(field(field(usage, "input_tokens_details"), "cached_tokens")),
-        reasoning_output_tokens=_int(field(field(usage, "output_tokens_details"), "reasoning_tokens")),
-    )
 
 
 def parse_chat(response: Any) -> Parsed:
     out = Parsed()
     out.response_model = field(response, "model")
     out.response_id = field(response, "id")
+    out.service_tier = _tier(field(response, "service_tier"))
     texts = []
     for choice in field(response, "choices") or ():
         reason = field(choice, "finish_reason")
@@ -154,7 +153,7 @@ def parse_chat(response: Any) -> Parsed:
     out.output_text = "".join(texts) if texts else None
     usage = field(response, "usage")
     if usage is not None:
-        out.usage = _openai_chat_usage(usage)
+        out.usage = openai_chat_usage(usage)
     return out
 
 
@@ -169,8 +168,9 @@ def parse_chat_stream(state: ChatStream) -> Parsed:
     out = Parsed()
     out.response_model = state.model
     out.response_id = state.id
+    out.service_tier = _tier(state.service_tier)
     if state.usage is not None:
-        out.usage = _openai_chat_usage(state.usage)
+        out.usage = openai_chat_usage(state.usage)
     out.finish_reasons = state.finish_reasons
     out.tool_calls = _tool_calls(state.tool_calls)
     out.output_text = "".join(state.texts) if state.texts else None
@@ -181,6 +181,7 @@ def parse_responses(response: Any) -> Parsed:
     out = Parsed()
     out.response_model = field(response, "model")
     out.response_id = field(response, "id")
+    out.service_tier = _tier(field(response, "service_tier"))
     status = field(response, "status")
     incomplete = field(field(response, "incomplete_details"), "reason")
     if incomplete or status:
@@ -201,7 +202,7 @@ def parse_responses(response: Any) -> Parsed:
     out.output_text = "".join(t for t in texts if t) or None
     usage = field(response, "usage")
     if usage is not None:
-        out.usage = _openai_responses_usage(usage)
+        out.usage = openai_responses_usage(usage)
     return out
 
 
@@ -217,7 +218,7 @@ def parse_embeddings(response: Any) -> Parsed:
     out.response_model = field(response, "model")
     usage = field(response, "usage")
     if usage is not None:
-        out.usage = Usage(input_tokens=_int(field(usage, "prompt_tokens")), output_tokens=0)
+        out.usage = openai_embeddings_usage(usage)
     return out
 
 
@@ -233,32 +234,11 @@ def parse_completions(response: Any) -> Parsed:
     out.output_text = "".join(texts) or None
     usage = field(response, "usage")
     if usage is not None:
-        out.usage = _openai_chat_usage(usage)
+        out.usage = openai_chat_usage(usage)
     return out
 
 
 # ------------------------------------------------------------------------------- Anthropic
-
-
-def _anthropic_usage(usage: Any, base: Usage | None = None) -> Usage:
-    """Anthropic's ``input_tokens`` excludes the cache; OpenTelemetry's includes it."""
-    prev = base or Usage()
-    uncached = _int(field(usage, "input_tokens"))
-    cache_read = _int(field(usage, "cache_read_input_tokens"))
-    cache_write = _int(field(usage, "cache_creation_input_tokens"))
-    cache_read = cache_read if cache_read is not None else prev.cache_read_input_tokens
-    cache_write = cache_write if cache_write is not None else prev.cache_creation_input_tokens
-    if uncached is None:
-        input_tokens = prev.input_tokens
-    else:
-        input_tokens = uncached + (cache_read or 0) + (cache_write or 0)
-    output = _int(field(usage, "output_tokens"))
-    return Usage(
-        input_tokens=input_tokens,
-        output_tokens=output if output is not None else prev.output_tokens,
-        cache_read_input_tokens=cache_read,
-        cache_creation_input_tokens=cache_write,
-    )
 
 
 def parse_messages(response: Any) -> Parsed:
@@ -284,7 +264,8 @@ def parse_messages(response: Any) -> Parsed:
     out.output_text = "".join(texts) or None
     usage = field(response, "usage")
     if usage is not None:
-        out.usage = _anthropic_usage(usage)
+        out.usage = anthropic_usage(usage)
+        out.service_tier = _tier(field(usage, "service_tier"))
     return out
 
 
@@ -293,10 +274,11 @@ def parse_messages_stream(state: MessagesStream) -> Parsed:
     out.response_model = state.model
     out.response_id = state.id
     if state.start_usage is not None or state.delta_usage:
-        usage = _anthropic_usage(state.start_usage) if state.start_usage is not None else None
+        usage = anthropic_usage(state.start_usage) if state.start_usage is not None else None
         for delta in state.delta_usage:
-            usage = _anthropic_usage(delta, usage)
+            usage = anthropic_usage(delta, usage)
         out.usage = usage or Usage()
+        out.service_tier = _tier(field(state.start_usage, "service_tier"))
     out.finish_reasons = state.finish_reasons
     out.tool_calls = _tool_calls(state.tool_calls)
     out.output_text = "".join(state.texts) or None
@@ -426,6 +408,7 @@ class Normalizer:
             status=status,
             error=error,
             usage=parsed.usage,
+            service_tier=parsed.service_tier,
             stream=raw.stream,
             finish_reasons=parsed.finish_reasons,
             tool_calls=parsed.tool_calls,

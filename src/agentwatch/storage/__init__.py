@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentwatch.config import Settings
-from agentwatch.storage.base import AnomalyFilter, EventFilter, ProcessReport, Stats, Storage
+from agentwatch.storage.base import AnomalyFilter, CostRow, EventFilter, ProcessReport, Stats, Storage
 from agentwatch.storage.sqlite import SQLiteStorage
 
 
@@ -13,6 +13,7 @@ def open_storage(settings: Settings) -> Storage:
 
 __all__ = [
     "AnomalyFilter",
+    "CostRow",
     "EventFilter",
     "ProcessReport",
     "SQLiteStorage",

@@ -64,6 +64,19 @@ class Stats:
 
 
 @dataclass(frozen=True, slots=True)
+class CostRow:
+    """Spend of one group (a model, user, agent, provider or UTC day), from the rollups."""
+
+    key: str  # "" for events without that label
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float  # priced events only
+    unpriced: int  # events with no known price (their cost is not in cost_usd)
+    estimated: int  # events whose tokens were estimated
+
+
+@dataclass(frozen=True, slots=True)
 class ProcessReport:
     """A monitored process's own counters, as it last wrote them (``agentwatch status``)."""
 
@@ -114,6 +127,10 @@ class Storage(Protocol):
         ...
 
     def stats(self, where: EventFilter) -> Stats: ...
+
+    def cost_breakdown(self, where: EventFilter, by: str) -> list[CostRow]:
+        """Spend grouped ``by`` model, provider, user, agent or day (UTC), ordered by that key."""
+        ...
 
     def write_report(self, report: ProcessReport) -> None: ...
 

@@ -92,6 +92,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
+        30,
+        "count the events whose tokens were estimated in the rollups (agentwatch cost)",
+        """
+        ALTER TABLE rollup_minute ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0
+        """,
+    ),
+    (
         50,
         "anomaly fingerprints and status (open, acknowledged, resolved)",
         """

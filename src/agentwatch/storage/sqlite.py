@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from agentwatch.model import AlertDelivery, Anomaly, AnomalyStatus, LLMCall, Severity
-from agentwatch.storage.base import AnomalyFilter, EventFilter, ProcessReport, Stats
+from agentwatch.storage.base import AnomalyFilter, CostRow, EventFilter, ProcessReport, Stats
 from agentwatch.storage.migrations import migrate
 
 _ROLLUP_UPSERT = """
 INSERT INTO rollup_minute (minute, provider, model, user_id, agent, status, requests, input_tokens,
-    output_tokens, cost_usd, unpriced, latency_sum_ms, latency_max_ms, pii_events, injection_events)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    output_tokens, cost_usd, unpriced, latency_sum_ms, latency_max_ms, pii_events, injection_events, estimated)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (minute, provider, model, user_id, agent, status) DO UPDATE SET
     requests = requests + excluded.requests,
     input_tokens = input_tokens + excluded.input_tokens,
@@ -34,7 +34,8 @@ ON CONFLICT (minute, provider, model, user_id, agent, status) DO UPDATE SET
     latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms,
     latency_max_ms = max(latency_max_ms, excluded.latency_max_ms),
     pii_events = pii_events + excluded.pii_events,
-    injection_events = injection_events + excluded.injection_events
+    injection_events = injection_events + excluded.injection_events,
+    estimated = estimated + excluded.estimated
 """
 
 _EVENT_INSERT = """
@@ -91,7 +92,7 @@ def _rollup_key(event: LLMCall) -> tuple[int, str, str, str, str, str]:
 
 
 def _fold(rollups: dict[tuple[Any, ...], list[Any]], event: LLMCall) -> None:
-    row = rollups.setdefault(_rollup_key(event), [0, 0, 0, 0.0, 0, 0.0, 0.0, 0, 0])
+    row = rollups.setdefault(_rollup_key(event), [0, 0, 0, 0.0, 0, 0.0, 0.0, 0, 0, 0])
     cost = event.cost.total_usd if event.cost else None
     kinds = {f.kind for f in event.findings}
     row[0] += 1
@@ -103,6 +104,7 @@ def _fold(rollups: dict[tuple[Any, ...], list[Any]], event: LLMCall) -> None:
     row[6] = max(row[6], event.latency_ms)
     row[7] += 1 if "pii" in kinds else 0
     row[8] += 1 if "injection" in kinds else 0
+    row[9] += 1 if event.usage.estimated else 0
 
 
 def _conditions(where: EventFilter, *, rollup: bool) -> tuple[str, list[Any]]:
@@ -157,6 +159,16 @@ def anomaly_conditions(where: AnomalyFilter) -> tuple[str, list[Any]]:
             clauses.append(f"{column} = ?")
             args.append(value)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+#: ``cost --by`` -> the rollup expression it groups on (days in UTC).
+_COST_GROUPS = {
+    "model": "model",
+    "provider": "provider",
+    "user": "user_id",
+    "agent": "agent",
+    "day": "date(minute * 60, 'unixepoch')",
+}
 
 
 class SQLiteStorage:
@@ -357,6 +369,27 @@ class SQLiteStorage:
             injection_events=int(totals[8] or 0),
             anomalies=int(anomalies),
         )
+
+    def cost_breakdown(self, where: EventFilter, by: str) -> list[CostRow]:
+        sql, args = _conditions(where, rollup=True)
+        key = _COST_GROUPS[by]
+        rows = self._query(
+            f"SELECT {key} AS k, sum(requests), sum(input_tokens), sum(output_tokens), sum(cost_usd),"
+            f" sum(unpriced), sum(estimated) FROM rollup_minute{sql} GROUP BY k ORDER BY k",
+            args,
+        )
+        return [
+            CostRow(
+                key=str(k or ""),
+                requests=int(requests),
+                input_tokens=int(inp or 0),
+                output_tokens=int(out or 0),
+                cost_usd=float(cost or 0.0),
+                unpriced=int(unpriced or 0),
+                estimated=int(estimated or 0),
+            )
+            for k, requests, inp, out, cost, unpriced, estimated in rows
+        ]
 
     def write_report(self, report: ProcessReport) -> None:
         row = (

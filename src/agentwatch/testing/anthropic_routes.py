@@ -119,6 +119,8 @@ def messages(body: dict[str, Any], controls: Controls) -> Response:
         "stop_sequence": stop_sequence,
     }
     usage = usage_or_override(controls, _usage(reply))
+    if usage is not None and controls.service_tier is not None:
+        usage = usage | {"service_tier": controls.service_tier}
     headers = {"request-id": new_id("req_01", 12)}
     if body.get("stream"):
         return event_stream(_events(message, blocks, usage, controls), controls.chunk_delay_ms, headers)

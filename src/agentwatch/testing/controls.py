@@ -45,6 +45,10 @@ the header, so a typo never silently falls back to the default behaviour.
     In streams, after ``N`` deltas send the provider's in-stream error event
     (Anthropic ``event: error``; OpenAI a data chunk ``{"error": {...}}``) and
     end the stream.
+``x-emulator-service-tier: tier``
+    The service tier the response reports (e.g. ``priority``, ``flex``, ``batch``): OpenAI's
+    top-level ``service_tier`` (every chunk of a stream too; default ``default``), Anthropic's
+    ``usage.service_tier`` (default ``standard``, also set on an ``x-emulator-usage`` object).
 ``x-emulator-finish-reason: reason``
     Force the finish reason. OpenAI and Anthropic names are both accepted and
     mapped (``stop``/``end_turn``, ``length``/``max_tokens``,
@@ -99,6 +103,7 @@ class Controls:
     model: str | None = None
     stream_error_after: int | None = None
     finish_reason: str | None = None
+    service_tier: str | None = None
 
 
 DEFAULTS = Controls()
@@ -206,4 +211,5 @@ _PARSERS: dict[str, tuple[str, Callable[[str], object]]] = {
     "model": ("model", _text),
     "stream-error-after": ("stream_error_after", _count(0)),
     "finish-reason": ("finish_reason", _text),
+    "service-tier": ("service_tier", _text),
 }

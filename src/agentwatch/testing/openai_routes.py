@@ -160,7 +160,7 @@ def chat_completions(body: dict[str, Any], controls: Controls) -> Response:
         "choices": [
             {"index": 0, "message": message, "logprobs": None, "finish_reason": openai_finish(reply.finish)}
         ],
-        "service_tier": "default",
+        "service_tier": controls.service_tier or "default",
         "system_fingerprint": FINGERPRINT,
     }
     if usage is not None:
@@ -207,7 +207,7 @@ def _chat_chunks(
     """SSE ``chat.completion.chunk`` events, as OpenAI streams them."""
     base = head | {
         "object": "chat.completion.chunk",
-        "service_tier": "default",
+        "service_tier": controls.service_tier or "default",
         "system_fingerprint": FINGERPRINT,
     }
     if usage is not None:
