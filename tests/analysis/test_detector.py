@@ -145,7 +145,7 @@ def test_high_cost_rate_over_a_sliding_hour() -> None:
     later = run(detector, [call(3700, cost=Cost(total_usd=0.2))])  # the first hour has slid out
     assert later == []
     [anomaly] = run(detector, [call(3900 + i, cost=Cost(total_usd=0.3)) for i in range(3)])
-    assert anomaly.type == "high_cost_rate" and anomaly.window == "60m"
+    assert anomaly.type == "high_cost_rate" and anomaly.window == "1h"
     assert anomaly.observed == pytest.approx(1.1)
 
 

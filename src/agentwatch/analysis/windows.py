@@ -70,7 +70,11 @@ class SlidingWindow:
 
 
 def _span(seconds: float) -> str:
-    return f"{seconds / 60:g}m" if seconds % 60 == 0 else f"{seconds:g}s"
+    """A window's length as people write it: 30s, 5m, 1h, 1d."""
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
 
 
 @dataclass
