@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install demo test lint typecheck unit bench bench-quick clean
+.PHONY: install demo test lint typecheck unit bench bench-quick bench-proxy clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ test: lint typecheck unit
 # Per-call overhead beside the bare SDKs and peer libraries, in the shared harness's own venv.
 bench:
 	bash benchmarks/overhead/run.sh $(BENCH_ARGS)
+
+bench: bench-proxy
+
+# agentwatch serve: proxy added latency beside direct calls, OTLP spans stored per second.
+bench-proxy: install
+	$(BIN)/python benchmarks/proxy/bench.py $(BENCH_PROXY_ARGS)
 
 bench-quick:
 	bash benchmarks/overhead/run.sh --quick --variants bare,agentwatch $(BENCH_ARGS)

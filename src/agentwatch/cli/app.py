@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from agentwatch import __version__
-from agentwatch.cli import demo, options, read, status
+from agentwatch.cli import demo, keys, options, read, serve, status
 from agentwatch.cli.menu import run_menu
 
 app = typer.Typer(
@@ -18,9 +18,19 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals can hold API keys (demo --live)
 )
 
-COMMANDS = (read.stats, read.events, read.anomalies, read.risks, status.status, demo.demo, demo.emulator)
+COMMANDS = (
+    read.stats,
+    read.events,
+    read.anomalies,
+    read.risks,
+    status.status,
+    demo.demo,
+    demo.emulator,
+    serve.serve,
+)
 for command in COMMANDS:
     app.command()(command)
+app.add_typer(keys.app, name="keys")
 
 
 def _print_version(value: bool) -> None:

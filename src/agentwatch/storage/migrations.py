@@ -91,6 +91,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX idx_process_status_updated ON process_status (updated_at);
         """,
     ),
+    (
+        60,
+        "API keys of agentwatch serve (hashed)",
+        """
+        CREATE TABLE api_keys (
+            key_id TEXT PRIMARY KEY,
+            key_hash TEXT NOT NULL,
+            name TEXT NOT NULL,
+            scopes TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            revoked_at REAL
+        );
+        """,
+    ),
 ]
 
 
