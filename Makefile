@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install demo test lint typecheck unit bench bench-quick bench-cost eval-anomaly clean
+.PHONY: install demo test lint typecheck unit bench bench-quick bench-cost bench-proxy eval-anomaly clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ unit: install
 test: lint typecheck unit
 
 # Per-call overhead beside the bare SDKs and peer libraries, in the shared harness's own venv.
-bench: bench-cost
+bench: bench-cost bench-proxy
 	bash benchmarks/overhead/run.sh $(BENCH_ARGS)
 
 # Anomaly detection: NAB score, synthetic precision/recall, worker cost (benchmarks/anomaly/README.md).
@@ -42,6 +42,10 @@ eval-anomaly: install
 # The cost stage per event: warm price cache vs uncached lookups, same run.
 bench-cost: install
 	$(BIN)/python benchmarks/cost/bench_cost.py $(BENCH_COST_ARGS)
+
+# agentwatch serve: proxy added latency beside direct calls, OTLP spans stored per second.
+bench-proxy: install
+	$(BIN)/python benchmarks/proxy/bench.py $(BENCH_PROXY_ARGS)
 
 bench-quick:
 	bash benchmarks/overhead/run.sh --quick --variants bare,agentwatch $(BENCH_ARGS)

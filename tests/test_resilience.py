@@ -29,7 +29,7 @@ class BrokenStore:
     def __init__(self) -> None:
         self.attempts = 0
 
-    def write_events(self, events: list[LLMCall]) -> None:
+    def write_events(self, events: list[LLMCall]) -> list[LLMCall]:
         self.attempts += 1
         raise OSError(28, "No space left on device")
 
@@ -279,10 +279,11 @@ def test_shutdown_past_its_deadline_leaves_the_store_to_the_worker(tmp_path: Pat
             self.writing = threading.Event()
             self.closed_mid_write = False
 
-        def write_events(self, events: list[LLMCall]) -> None:
+        def write_events(self, events: list[LLMCall]) -> list[LLMCall]:
             self.writing.set()
             time.sleep(0.5)
             self.writing.clear()
+            return events
 
         def write_report(self, report: ProcessReport) -> None:
             pass

@@ -11,12 +11,14 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from agentwatch.alerting.settings import AlertSettings
 from agentwatch.analysis.settings import AnomalySettings, BudgetSettings
 from agentwatch.pricing.custom import CustomPrice, parse_prices
+from agentwatch.server.settings import ServerSettings
 
 ENV_PREFIX = "AGENTWATCH_"
 CONFIG_FILE = "agentwatch.toml"
@@ -60,12 +62,34 @@ class Settings(BaseModel):
     def _prices_from_json(cls, value: Any) -> Any:
         return parse_prices(value)  # AGENTWATCH_PRICES holds JSON
 
+    endpoint: str | None = Field(
+        default=None, description="Remote mode: the agentwatch server events are sent to (http://host:8787)"
+    )
+    api_key: SecretStr | None = Field(default=None, description="Remote mode: the server's ingest key")
+    spool_path: str | None = Field(
+        default=None, description="Remote mode: the spool file (default: agentwatch-spool.db beside database)"
+    )
+    spool_size: int = Field(default=100_000, ge=1, description="Remote mode: events the spool holds at most")
+    server: ServerSettings = Field(
+        default_factory=ServerSettings, description="agentwatch serve: [agentwatch.server] table"
+    )
+
     @field_validator("database")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
         if not value.startswith("sqlite:///"):
             raise ValueError("only sqlite:///PATH is supported (e.g. sqlite:///./agentwatch.db)")
         return value
+
+    @field_validator("endpoint")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = urlsplit(value)
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise ValueError("must be an http:// or https:// URL (e.g. http://127.0.0.1:8787)")
+        return value.rstrip("/")
 
     @property
     def sqlite_path(self) -> str:

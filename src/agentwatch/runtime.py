@@ -1,9 +1,9 @@
 """The monitor: settings, queue, pipeline, store, rules and alerts wired together.
 
-Everything here except :meth:`Monitor.submit` runs on the worker thread, except alert
-deliveries, which the dispatcher makes on its own threads (one per channel). A store that fails keeps
-its batch back (up to ``queue_size`` events) and retries on the next tick; what overflows is
-dropped and counted. Nothing raises into the application.
+Everything here except :meth:`Monitor.submit` and :meth:`Monitor.submit_events` runs on the worker
+thread, except alert deliveries, which the dispatcher makes on its own threads (one per channel). A
+store that fails keeps its batch back (up to ``queue_size`` events) and retries on the next tick;
+what overflows is dropped and counted. Nothing raises into the application.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 import weakref
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from agentwatch.capture.record import RawCall
 from agentwatch.config import Settings
 from agentwatch.model import AlertDelivery, Anomaly, LLMCall
 from agentwatch.pipeline import Pipeline, default_pipeline
+from agentwatch.remote import Delivery, RemoteStorage
 from agentwatch.storage import EventFilter, ProcessReport, Storage, open_storage
 from agentwatch.transport import BatchQueue
 
@@ -51,6 +52,26 @@ class MonitorStatus:
     dropped: int  # queue full + store overflow
     errors: int  # store failures + pipeline failures
     stage_failures: dict[str, int]
+    spooled: int = 0  # remote mode: events in the spool, waiting for the server
+    sent: int = 0  # remote mode: events the server acknowledged
+
+
+@dataclass(slots=True, eq=False)
+class Submission:
+    """Finished events handed over by the server (ingest API, OTLP receiver).
+
+    The worker runs the pipeline's stages on them, stores them, sets ``done`` and calls ``on_done``
+    (on the worker): ``stored`` counts the events that were new, ``duplicates`` those whose
+    ``event_id`` the store already had. ``failed`` is set instead when the store could not take
+    them (they stay queued for a retry).
+    """
+
+    events: list[LLMCall]
+    on_done: Callable[[Submission], None] | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    stored: int = 0
+    duplicates: int = 0
+    failed: bool = False
 
 
 class Monitor:
@@ -79,7 +100,7 @@ class Monitor:
         self.dispatcher: AlertDispatcher | None = None
         self._start_dispatcher()
         self._init_counters()
-        self.queue: BatchQueue[RawCall] = BatchQueue(
+        self.queue: BatchQueue[RawCall | Submission] = BatchQueue(
             self._handle,
             max_size=settings.queue_size,
             batch_size=settings.batch_size,
@@ -93,10 +114,19 @@ class Monitor:
                 monitor._after_fork()
 
         os.register_at_fork(after_in_child=after_fork_in_child)
+        if settings.endpoint is not None:  # remote mode: resend what an earlier run left in the spool
+            self._fenced(lambda: self.storage, what="store")
+
+    @property
+    def remote(self) -> bool:
+        """Remote mode: the server analyses the events and raises the alerts, not this process."""
+        return self.settings.endpoint is not None
 
     def _start_dispatcher(self) -> None:
         old = self.dispatcher
-        self.dispatcher = build_dispatcher(self.settings.alerts, record=self._deliveries.record)
+        self.dispatcher = (
+            None if self.remote else build_dispatcher(self.settings.alerts, record=self._deliveries.record)
+        )
         self.alert_sinks[:] = [sink for sink in self.alert_sinks if sink is not old]
         if self.dispatcher is not None:
             self.alert_sinks.append(self.dispatcher)
@@ -105,6 +135,7 @@ class Monitor:
         self._started_at = datetime.now(UTC)
         self._last_report = 0.0
         self._pending: list[LLMCall] = []
+        self._waiting: list[Submission] = []
         self._written = 0
         self._store_dropped = 0
         self._errors: Counter[str] = Counter()
@@ -123,35 +154,55 @@ class Monitor:
     def submit(self, raw: RawCall) -> None:
         self.queue.submit(raw)
 
+    def submit_events(
+        self, events: list[LLMCall], on_done: Callable[[Submission], None] | None = None
+    ) -> Submission | None:
+        """Queue finished events for the stages, the store and the rules; None if the queue is full.
+
+        The returned submission's ``done`` is set, and ``on_done`` called, once they are committed."""
+        submission = Submission(events, on_done)
+        if not self.queue.offer(submission):
+            return None
+        self.queue.wake()  # a sender is waiting for the commit: no need to wait for the timer
+        return submission
+
     def flush(self, timeout: float | None = None) -> bool:
         return self.queue.flush(timeout)
 
     def shutdown(self, timeout: float | None = None) -> bool:
-        done = self.queue.shutdown(self.settings.shutdown_timeout if timeout is None else timeout)
+        timeout = self.settings.shutdown_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        done = self.queue.shutdown(timeout)
         if self.queue.running:
             return done  # still writing past the deadline: the store stays the worker's
         self._store_dropped += len(self._pending)  # kept for a retry that will not come
         self._pending = []
+        self._settle(None)
         if self.dispatcher is not None:
-            done = (
-                self.dispatcher.close(self.settings.shutdown_timeout if timeout is None else timeout) and done
-            )
+            done = self.dispatcher.close(max(0.0, deadline - time.monotonic())) and done
         self._deliveries.close()
         if self._storage is not None:
             self._report(force=True)
+            if isinstance(self._storage, RemoteStorage):  # send the spool, within the same deadline
+                storage, self._storage = self._storage, None
+                done = storage.drain_and_close(max(0.0, deadline - time.monotonic())) and done
             self._reset_storage()
         return done
 
     def status(self) -> MonitorStatus:
         q = self.queue.status()
+        storage = self._storage
+        remote = storage.delivery() if isinstance(storage, RemoteStorage) else Delivery(0, 0, 0, 0)
         return MonitorStatus(
             queue_depth=q.queue_depth,
             submitted=q.submitted,
             written=self._written,
             pending=len(self._pending),
-            dropped=q.dropped + self._store_dropped,
-            errors=sum(self._errors.values()) + q.handler_errors,
+            dropped=q.dropped + self._store_dropped + remote.dropped,
+            errors=sum(self._errors.values()) + q.handler_errors + remote.failures,
             stage_failures=dict(self.pipeline.failures),
+            spooled=remote.spooled,
+            sent=remote.sent,
         )
 
     @property
@@ -162,23 +213,45 @@ class Monitor:
 
     # ------------------------------------------------------------------ worker's side
 
-    def _handle(self, batch: list[RawCall]) -> None:
-        for i, raw in enumerate(batch):
+    def _handle(self, batch: list[RawCall | Submission]) -> None:
+        for i, item in enumerate(batch):
             if i % YIELD_EVERY == YIELD_EVERY - 1:
                 time.sleep(0)  # let the app's threads have the GIL: no long bursts on the worker
+            if isinstance(item, Submission):
+                self._pending.extend(self.pipeline.run_stages(event) for event in item.events)
+                self._waiting.append(item)
+                continue
             try:
-                self._pending.append(self.pipeline(raw))
+                self._pending.append(self.pipeline(item))
             except Exception:
                 self._errors["normalize"] += 1
                 if self._errors["normalize"] == 1:
-                    log.exception("agentwatch: could not process a %s call; it is dropped", raw.api)
+                    log.exception("agentwatch: could not process a %s call; it is dropped", item.api)
         if self._pending:
             self._write()
+
+    def _settle(self, new: list[LLMCall] | None) -> None:
+        """Tell the waiting submissions what became of their events (None: the store failed)."""
+        waiting, self._waiting = self._waiting, []
+        fresh = {event.event_id for event in new or ()}
+        for submission in waiting:
+            if new is None:
+                submission.failed = True
+            else:
+                for event in submission.events:
+                    if event.event_id in fresh:
+                        fresh.discard(event.event_id)
+                        submission.stored += 1
+                    else:
+                        submission.duplicates += 1
+            submission.done.set()
+            if submission.on_done is not None:
+                self._fenced(submission.on_done, submission, what="submission callback")
 
     def _write(self) -> None:
         events = self._pending
         try:
-            self.storage.write_events(events)
+            new = self.storage.write_events(events)
         except Exception as exc:
             self._errors["store"] += 1
             if self._errors["store"] in (1, 10, 100) or self._errors["store"] % 1000 == 0:
@@ -192,11 +265,13 @@ class Monitor:
             if overflow > 0:
                 del events[:overflow]
                 self._store_dropped += overflow
+            self._settle(None)
             self._reset_storage()
             return
         self._pending = []
-        self._written += len(events)
-        self._analyze(events)
+        self._written += len(new)
+        self._settle(new)
+        self._analyze(new)
         self._report()
 
     def _report(self, *, force: bool = False) -> None:
@@ -229,6 +304,11 @@ class Monitor:
                 log.debug("agentwatch: closing a failed store failed", exc_info=True)
 
     def _analyze(self, events: list[LLMCall]) -> None:
+        if self.remote:
+            for listener in self.listeners:
+                for event in events:
+                    self._fenced(listener, event, [], what="listener")
+            return
         findings = self.detector.analyze_batch(events, self._spent)
         self._errors["analysis"] = self.detector.failures
         found = findings.raised

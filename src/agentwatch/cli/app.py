@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from agentwatch import __version__
-from agentwatch.cli import alerts, anomalies, cost, demo, options, read, status
+from agentwatch.cli import alerts, anomalies, cost, demo, keys, options, read, serve, status
 from agentwatch.cli.menu import run_menu
 
 app = typer.Typer(
@@ -29,10 +29,12 @@ COMMANDS = (
     demo.demo,
     demo.emulator,
     cost.cost,
+    serve.serve,
 )
 for command in COMMANDS:
     app.command()(command)
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(keys.app, name="keys")
 
 
 def _print_version(value: bool) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from agentwatch.cli.render import fail
 from agentwatch.config import ConfigError, Settings, load_settings
+from agentwatch.remote import not_available_here
 from agentwatch.storage import Storage, open_storage
 
 
@@ -19,9 +20,16 @@ def resolve_settings(database: str | None) -> Settings:
         fail(str(exc))
 
 
+def require_local(settings: Settings) -> None:
+    """In remote mode the events are on the server: say so and exit."""
+    if settings.endpoint is not None:
+        fail(f"events, stats and anomalies are {not_available_here(settings.endpoint)}")
+
+
 @contextmanager
 def reading(settings: Settings) -> Iterator[Storage | None]:
     """The store to read, or None when its database does not exist (it is not created)."""
+    require_local(settings)
     if not Path(settings.sqlite_path).is_file():
         yield None
         return

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agentwatch.cli import options
-from agentwatch.cli.database import resolve_settings
+from agentwatch.cli.database import require_local, resolve_settings
 from agentwatch.cli.render import add_row, print_json
 from agentwatch.cli.timeparse import describe_since, since_option
 from agentwatch.config import Settings
@@ -129,7 +129,9 @@ def status(
     to show. A running application can read its own live counters with agentwatch.status().
     """
     after = since_option(since)
-    report = database_report(resolve_settings(database), after)
+    settings = resolve_settings(database)
+    require_local(settings)
+    report = database_report(settings, after)
     if json_output:
         print_json(report)
         return

@@ -98,7 +98,8 @@ class CostStage:
             return
         if quote is None:
             event.cost = Cost(unpriced=True, estimated=usage.estimated)
-            event.findings.append(_unpriced())
+            if not any(f.kind == "cost" and f.type == "unpriced_model" for f in event.findings):
+                event.findings.append(_unpriced())  # once, also when an ingested event is priced again
             return
         amount = quote.amount
         event.cost = Cost(

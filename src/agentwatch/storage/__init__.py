@@ -8,6 +8,11 @@ from agentwatch.storage.sqlite import SQLiteStorage
 
 
 def open_storage(settings: Settings) -> Storage:
+    """SQLite at ``database``; in remote mode (``endpoint`` set) the spool that feeds the server."""
+    if settings.endpoint is not None:
+        from agentwatch.remote import RemoteStorage
+
+        return RemoteStorage(settings)
     return SQLiteStorage(settings.sqlite_path)
 
 

@@ -95,21 +95,40 @@ class ProcessReport:
 class Storage(Protocol):
     """Where events and anomalies live. Writes come from one writer; reads from anywhere."""
 
-    def write_events(self, events: list[LLMCall]) -> None:
-        """Store a batch atomically; writing an event id twice keeps one copy."""
+    def write_events(self, events: list[LLMCall]) -> list[LLMCall]:
+        """Store a batch atomically; writing an event id twice keeps one copy.
+
+        Returns the events that were new (not already stored, first of their id in the batch)."""
+        ...
 
     def write_anomalies(self, anomalies: list[Anomaly]) -> None: ...
 
-    def events(self, where: EventFilter, limit: int = 20, *, min_risk: int | None = None) -> list[LLMCall]:
-        """Newest first."""
+    def events(
+        self,
+        where: EventFilter,
+        limit: int = 20,
+        *,
+        min_risk: int | None = None,
+        before: tuple[float, str] | None = None,
+    ) -> list[LLMCall]:
+        """Newest first; ``before`` = (start timestamp, event id) of the last event of the previous page."""
         ...
 
-    def anomalies(self, since: datetime | None = None, limit: int = 10) -> list[Anomaly]:
-        """Newest first."""
+    def anomalies(
+        self,
+        since: datetime | None = None,
+        limit: int = 10,
+        *,
+        type: str | None = None,
+        before: tuple[float, str] | None = None,
+    ) -> list[Anomaly]:
+        """Newest first; ``before`` = (detected timestamp, anomaly id) of the previous page's last."""
         ...
 
-    def find_anomalies(self, where: AnomalyFilter, limit: int = 10) -> list[Anomaly]:
-        """Newest first."""
+    def find_anomalies(
+        self, where: AnomalyFilter, limit: int = 10, *, before: tuple[float, str] | None = None
+    ) -> list[Anomaly]:
+        """Newest first; ``before`` = (detected timestamp, anomaly id) of the previous page's last."""
         ...
 
     def set_anomaly_status(self, anomaly_ids: list[str], status: AnomalyStatus) -> list[Anomaly]:

@@ -129,6 +129,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX idx_alert_deliveries_anomaly ON alert_deliveries (anomaly_id)
         """,
     ),
+    (
+        60,
+        "API keys of agentwatch serve (hashed)",
+        """
+        CREATE TABLE api_keys (
+            key_id TEXT PRIMARY KEY,
+            key_hash TEXT NOT NULL,
+            name TEXT NOT NULL,
+            scopes TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            revoked_at REAL
+        );
+        """,
+    ),
 ]
 
 

@@ -200,7 +200,7 @@ class SQLiteStorage:
                 raise
             self._conn.execute("COMMIT")
 
-    def write_events(self, events: list[LLMCall]) -> None:
+    def write_events(self, events: list[LLMCall]) -> list[LLMCall]:
         rollups: dict[tuple[Any, ...], list[Any]] = {}
         with self._transaction() as conn:
             ids = [event.event_id for event in events]
@@ -215,6 +215,7 @@ class SQLiteStorage:
             for event in new:
                 _fold(rollups, event)
             conn.executemany(_ROLLUP_UPSERT, [(*key, *row) for key, row in rollups.items()])
+        return new
 
     def write_anomalies(self, anomalies: list[Anomaly]) -> None:
         with self._transaction() as conn:
@@ -243,19 +244,46 @@ class SQLiteStorage:
         with self._lock:
             return self._conn.execute(sql, args).fetchall()
 
-    def events(self, where: EventFilter, limit: int = 20, *, min_risk: int | None = None) -> list[LLMCall]:
+    def events(
+        self,
+        where: EventFilter,
+        limit: int = 20,
+        *,
+        min_risk: int | None = None,
+        before: tuple[float, str] | None = None,
+    ) -> list[LLMCall]:
         sql, args = _conditions(where, rollup=False)
         if min_risk is not None:
             sql += (" AND " if sql else " WHERE ") + "risk_score >= ?"
             args.append(min_risk)
-        rows = self._query(f"SELECT data FROM events{sql} ORDER BY start_ts DESC LIMIT ?", [*args, limit])
+        if before is not None:
+            sql += (" AND " if sql else " WHERE ") + "(start_ts < ? OR (start_ts = ? AND event_id < ?))"
+            args.extend((before[0], before[0], before[1]))
+        rows = self._query(
+            f"SELECT data FROM events{sql} ORDER BY start_ts DESC, event_id DESC LIMIT ?", [*args, limit]
+        )
         return [LLMCall.model_validate_json(row[0]) for row in rows]
 
-    def anomalies(self, since: datetime | None = None, limit: int = 10) -> list[Anomaly]:
-        return self.find_anomalies(AnomalyFilter(since=since), limit)
+    def anomalies(
+        self,
+        since: datetime | None = None,
+        limit: int = 10,
+        *,
+        type: str | None = None,
+        before: tuple[float, str] | None = None,
+    ) -> list[Anomaly]:
+        return self.find_anomalies(AnomalyFilter(since=since, type=type), limit, before=before)
 
-    def find_anomalies(self, where: AnomalyFilter, limit: int = 10) -> list[Anomaly]:
+    def find_anomalies(
+        self, where: AnomalyFilter, limit: int = 10, *, before: tuple[float, str] | None = None
+    ) -> list[Anomaly]:
         sql, args = anomaly_conditions(where)
+        if before is not None:  # the page after (detected_ts, anomaly_id), in this query's order
+            sql += (" AND " if sql else " WHERE ") + (
+                "(detected_ts < ? OR (detected_ts = ? AND rowid <"
+                " (SELECT rowid FROM anomalies WHERE anomaly_id = ?)))"
+            )
+            args.extend((before[0], before[0], before[1]))
         rows = self._query(
             f"SELECT data, status FROM anomalies{sql} ORDER BY detected_ts DESC, rowid DESC LIMIT ?",
             [*args, limit],

@@ -78,17 +78,26 @@ class BatchQueue(Generic[T]):
     # ------------------------------------------------------------------ caller's side
 
     def submit(self, item: T) -> None:
+        self.offer(item)
+
+    def offer(self, item: T) -> bool:
+        """Queue ``item``; False (and counted as dropped) when the queue is full or stopping."""
         queue = self._queue
         if len(queue) >= self.max_size or self._stopping:
             with self._lock:
                 self._dropped += 1
-            return
+            return False
         queue.append(item)
         self._submitted += 1
         if self._thread is None:
             self._start()
         if len(queue) >= self.batch_size:
             self._wake.set()
+        return True
+
+    def wake(self) -> None:
+        """Have the worker handle what is queued now rather than at its next tick."""
+        self._wake.set()
 
     def _start(self) -> None:
         with self._lock:
