@@ -34,7 +34,7 @@ STANDARD = Profile(tp=1.0, fp=0.11, fn=1.0)
 
 
 def sigma(y: float) -> float:
-    return -1.0 if y > 3.0 else 2.0 / (1.0 + math.exp(5.0 * y)) - 1.0
+    return -1.0 if y >= 3.0 else 2.0 / (1.0 + math.exp(5.0 * y)) - 1.0  # NAB: ">= 3.0"
 
 
 def probation(rows: int) -> int:

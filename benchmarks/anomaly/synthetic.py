@@ -93,6 +93,51 @@ def build(rng: random.Random) -> tuple[list[LLMCall], list[Injected], set[int]]:
     return events, injected, set(plan)
 
 
+def after_shift(factor: float, shift_calls: int, spike_at: int | None, seed: int) -> list[bool]:
+    """Which calls raise ``latency_spike`` when one model's latency moves to ``factor`` x for good
+    at call 1,000, with one x6 spike on the new level ``spike_at`` calls after the shift."""
+    rng = random.Random(seed)
+    detector = AnomalyDetector({"level_shift_calls": shift_calls})
+    events = []
+    end = 1100 if spike_at is None else 1001 + spike_at
+    for i in range(end):
+        latency = 1200.0 * rng.lognormvariate(0, 0.25) * (factor if i >= 1000 else 1.0)
+        if spike_at is not None and i == 1000 + spike_at:
+            latency *= 6.0
+        start = T0 + timedelta(seconds=i * 2)
+        events.append(
+            LLMCall(
+                event_id=str(i),
+                trace_id=str(i),
+                span_id="s",
+                provider="synthetic",
+                operation="chat",
+                request_model="gpt-4o",
+                start_time=start,
+                end_time=start + timedelta(milliseconds=latency),
+                latency_ms=latency,
+            )
+        )
+    return [
+        any(a.type == "latency_spike" for a in found)
+        for _, found in detector.analyze_batch(events).per_event[1000:]
+    ]
+
+
+def level_shifts() -> None:
+    """Alerts on a level shift, and how soon a spike on the new level is found again."""
+    shift_calls = AnomalyDetector().settings.level_shift_calls
+    for factor in (5.0, 0.2):
+        alerts = sum(after_shift(factor, shift_calls, None, 1))
+        caught = [
+            after_shift(factor, shift_calls, k, seed)[-1] for k in (20, 30, 40, 50) for seed in range(5)
+        ]
+        print(
+            f"level shift: latency x{factor:g} for good: {alerts} alerts in the 100 calls after it; "
+            f"a x6 spike on the new level 20-50 calls after it found {sum(caught)}/{len(caught)} times"
+        )
+
+
 def main() -> None:
     rng = random.Random(2026)
     events, injected, positives = build(rng)
@@ -124,6 +169,7 @@ def main() -> None:
     print(
         f"false alerts: {false_alerts} in {normal:,} normal calls = {false_alerts / normal * 10_000:.2f} per 10,000"
     )
+    level_shifts()
 
 
 if __name__ == "__main__":

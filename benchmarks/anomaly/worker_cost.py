@@ -2,11 +2,13 @@
 
 Usage: python -m benchmarks.anomaly.worker_cost. Medians of 7 runs of 20,000 events in batches of
 512 (the worker's default), in one process: ``AnomalyDetector.analyze_batch`` with the default
-settings plus budgets, against ``SQLiteStorage.write_events`` (WAL, one transaction per batch).
+settings plus budgets, against ``SQLiteStorage.write_events`` (WAL, one transaction per batch); and
+:class:`ChangeDetector` (the NAB detector) per value on the same calls' log latencies.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
 import tempfile
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from benchmarks.anomaly.synthetic import build
 
-from agentwatch.analysis import AnomalyDetector, BudgetSettings
+from agentwatch.analysis import AnomalyDetector, BudgetSettings, ChangeDetector
 from agentwatch.storage import SQLiteStorage
 
 RUNS = 7
@@ -53,6 +55,22 @@ def main() -> None:
     print(f"anomaly rules: {a_med:.1f} us/event (runs: {', '.join(f'{x:.1f}' for x in analyse)})")
     print(f"SQLite write:  {s_med:.1f} us/event (runs: {', '.join(f'{x:.1f}' for x in store)})")
     print(f"ratio rules / store: {a_med / s_med:.2f}")
+    change = change_detector_cost([math.log(e.latency_ms) for e in events])
+    print(
+        f"ChangeDetector.update (one series, NAB settings): {change:.2f} us/value = {change / s_med:.2f} x store"
+    )
+
+
+def change_detector_cost(values: list[float]) -> float:
+    """Median us per value of :class:`ChangeDetector` (warm-up 750, as on NAB) over ``values``."""
+    runs = []
+    for _ in range(RUNS):
+        detector = ChangeDetector(750, floor=math.log(1.1))
+        t0 = time.perf_counter()
+        for x in values:
+            detector.update(x)
+        runs.append((time.perf_counter() - t0) / len(values) * 1e6)
+    return statistics.median(runs)
 
 
 if __name__ == "__main__":

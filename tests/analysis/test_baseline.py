@@ -8,7 +8,7 @@ import statistics
 
 import pytest
 
-from agentwatch.analysis import RobustEwma
+from agentwatch.analysis import RobustEwma, ScopedBaselines
 from agentwatch.analysis.baseline import CLIP
 from agentwatch.analysis.windows import BUCKETS, SlidingWindow
 
@@ -59,3 +59,31 @@ def test_sliding_window_equals_brute_force_at_bucket_resolution() -> None:
         assert window.requests == len(inside)
         assert window.errors == sum(e for _, e, _ in inside)
         assert window.cost == pytest.approx(sum(c for _, _, c in inside), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("sides", "shifted", "restarted"),
+    [
+        ([0, 0, 0, 0], [False] * 4, False),
+        ([1, 1, 0, 0], [False] * 4, False),  # broken by a usual value
+        ([1, -1, -1, 0], [False] * 4, False),  # broken by the other side, then by a usual value
+        ([1, 1, 1, 0], [False, False, True, False], True),
+        ([0, -1, -1, -1], [False, False, False, True], True),
+    ],
+)
+def test_runs_of_unusual_values(sides: list[int], shifted: list[bool], restarted: bool) -> None:
+    """A run of ``shift_run`` on one side restarts the baseline from it; a shorter run is folded in
+    afterwards, in order, so the baseline ends as if it had seen every value in turn."""
+    values = [1.0, 2.0, 3.0, 4.0]
+    scoped = ScopedBaselines(alpha=0.1, warmup=3, shift_run=3)
+    plain = RobustEwma(alpha=0.1, warmup=3)
+    for x in (10.0, 11.0, 9.0):
+        scoped.get("k").update(x)
+        plain.update(x)
+    assert [scoped.observe("k", side, x) for side, x in zip(sides, values, strict=True)] == shifted
+    for x in values:
+        plain.update(x)
+    if restarted:
+        assert scoped.get("k").n < plain.n
+    else:
+        assert (scoped.get("k").mean, scoped.get("k").var) == pytest.approx((plain.mean, plain.var))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agentwatch.analysis.baseline import RobustEwma, ScopedBaselines
 from agentwatch.analysis.catalogue import ANOMALY_TYPES, AnomalyType
+from agentwatch.analysis.changes import ChangeDetector, EntropyTest
 from agentwatch.analysis.detector import AnomalyDetector, Findings
 from agentwatch.analysis.fingerprint import CallFingerprints
 from agentwatch.analysis.rules import Baseline, EventRules
@@ -18,6 +19,8 @@ __all__ = [
     "Budget",
     "BudgetSettings",
     "CallFingerprints",
+    "ChangeDetector",
+    "EntropyTest",
     "EventRules",
     "Findings",
     "RobustEwma",

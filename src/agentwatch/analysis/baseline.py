@@ -62,21 +62,56 @@ class RobustEwma:
 class ScopedBaselines:
     """One :class:`RobustEwma` per scope key (``model:openai/gpt-4o``, ``user:alice``, ...).
 
-    At most ``max_scopes`` are kept; the least recently used goes first.
+    At most ``max_scopes`` are kept; the least recently used goes first. :meth:`track` follows runs
+    of unusual values per scope (:meth:`observe`): ``shift_run`` of them in a row on the same side
+    are a level shift, and the scope learns the new level from them.
     """
 
-    def __init__(self, alpha: float, warmup: int, max_scopes: int = 10_000) -> None:
+    def __init__(self, alpha: float, warmup: int, max_scopes: int = 10_000, shift_run: int = 5) -> None:
         self.alpha = alpha
         self.warmup = warmup
         self.max_scopes = max_scopes
+        self.shift_run = shift_run
         self._scopes: OrderedDict[str, RobustEwma] = OrderedDict()
+        self._runs: dict[str, tuple[int, list[float]]] = {}  # key -> (side, values of the run)
 
     def get(self, key: str) -> RobustEwma:
         found = self._scopes.get(key)
         if found is None:
             found = self._scopes[key] = RobustEwma(self.alpha, self.warmup)
             if len(self._scopes) > self.max_scopes:
-                self._scopes.popitem(last=False)
+                evicted, _ = self._scopes.popitem(last=False)
+                self._runs.pop(evicted, None)
         else:
             self._scopes.move_to_end(key)
         return found
+
+    def observe(self, key: str, side: int, x: float) -> bool:
+        """Fold ``x`` into the scope's baseline; ``side`` says where the caller found it (+1 above the
+        usual, -1 below, 0 usual). True when ``x`` completed a level shift.
+
+        Unusual values are held back while their run lasts, so the run is judged against the
+        baseline from before it. A run that ends early (a usual value, or one on the other side)
+        is folded in then, in order; one that reaches ``shift_run`` values is a level shift and
+        becomes the start of a fresh baseline, which learns the new level over its warm-up.
+        """
+        baseline = self.get(key)
+        run = self._runs.get(key)
+        if run is not None and run[0] != side:
+            del self._runs[key]
+            for held in run[1]:
+                baseline.update(held)
+            run = None
+        if side == 0:
+            baseline.update(x)
+            return False
+        if run is None:
+            run = self._runs[key] = (side, [])
+        run[1].append(x)
+        if len(run[1]) < self.shift_run:
+            return False
+        del self._runs[key]
+        fresh = self._scopes[key] = RobustEwma(self.alpha, self.warmup)
+        for held in run[1]:
+            fresh.update(held)
+        return True

@@ -36,6 +36,12 @@ class AnomalySettings(_Frozen):
     spike_min_samples: int = Field(default=5, ge=1, description="analyze_event(event, recent): fewest recent")
     baseline_warmup: int = Field(default=20, ge=2, description="Samples a scope needs before it can spike")
     baseline_alpha: float = Field(default=0.05, gt=0, lt=1, description="EWMA weight of a new sample")
+    level_shift_calls: int = Field(
+        default=3,
+        ge=2,
+        le=100,
+        description="Unusual calls in a row that are a level shift: the baseline re-learns",
+    )
     # windows
     error_rate_threshold: float = Field(default=0.1, ge=0, le=1, description="high_error_rate, model_errors")
     error_rate_window_s: float = Field(default=300.0, gt=0)

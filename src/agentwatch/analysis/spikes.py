@@ -5,6 +5,13 @@ the baseline's own test, a spike must be an absolute step above it (``latency_sp
 ``cost_spike_min_usd``): a 3 ms call taking 12 ms is not worth an alert. The
 first scope that finds it unusual (model, then agent, then user) names the anomaly, so one
 slow call raises one ``latency_spike``, not three.
+
+A level shift — a model that got slower or pricier, or faster and cheaper — is
+``level_shift_calls`` unusual calls in a row on the same side of a scope's baseline (held back from
+it while the run lasts). The baseline then restarts from those calls and learns the new level over
+its warm-up. Without this, the robust baseline absorbs a shift by inflating its variance, and is
+blind to spikes on the new level for tens of calls (``benchmarks/anomaly/synthetic.py`` measures
+both). The call that completes an upward run says so in its description.
 """
 
 from __future__ import annotations
@@ -38,8 +45,12 @@ class SpikeRules:
     def __init__(self, settings: AnomalySettings, evidence: Evidence) -> None:
         self.settings = settings
         self.evidence = evidence
-        self.latency = ScopedBaselines(settings.baseline_alpha, settings.baseline_warmup)
-        self.cost = ScopedBaselines(settings.baseline_alpha, settings.baseline_warmup)
+        self.latency = ScopedBaselines(
+            settings.baseline_alpha, settings.baseline_warmup, shift_run=settings.level_shift_calls
+        )
+        self.cost = ScopedBaselines(
+            settings.baseline_alpha, settings.baseline_warmup, shift_run=settings.level_shift_calls
+        )
         self._log_multiplier = math.log(settings.spike_multiplier)
 
     def observe(self, event: LLMCall) -> list[Anomaly]:
@@ -69,16 +80,20 @@ class SpikeRules:
         x = math.log(value)
         for key, kind, name in keys:
             baseline = baselines.get(key)
-            if not found and baseline.warm:
-                limit = baseline.mean + max(self._log_multiplier, s.spike_sigmas * baseline.std())
-                if x > limit:
-                    typical = math.exp(baseline.mean)
-                    threshold = max(math.exp(limit), typical + min_delta)
-                    if value > threshold and s.enabled_type(type_):
-                        found.append(
-                            self._anomaly(type_, event, value, typical, threshold, kind, name, baseline.n)
-                        )
-            baseline.update(x)
+            if not baseline.warm:
+                baseline.update(x)
+                continue
+            deviation = max(self._log_multiplier, s.spike_sigmas * baseline.std())
+            limit = baseline.mean + deviation
+            side = 1 if x > limit else -1 if x < baseline.mean - deviation else 0
+            shift = baselines.observe(key, side, x)
+            if not found and side > 0:
+                typical = math.exp(baseline.mean)
+                threshold = max(math.exp(limit), typical + min_delta)
+                if value > threshold and s.enabled_type(type_):
+                    found.append(
+                        self._anomaly(type_, event, value, typical, threshold, kind, name, baseline.n, shift)
+                    )
         return found
 
     def _anomaly(
@@ -91,12 +106,19 @@ class SpikeRules:
         kind: str,
         name: str,
         samples: int,
+        shift: bool,
     ) -> Anomaly:
         scope = {"provider": event.provider, "model": model_of(event)} if kind == "model" else {kind: name}
         what = f"Latency {value:.0f} ms" if type_ == "latency_spike" else f"Cost ${value:.4f}"
+        description = f"{what} is {value / typical:.1f}x the usual for {name}"
+        if shift:
+            description += (
+                f"; {self.settings.level_shift_calls} calls in a row: a level shift,"
+                " the baseline now learns the new level"
+            )
         return self.evidence.anomaly(
             type_,
-            f"{what} is {value / typical:.1f}x the usual for {name}",
+            description,
             scope=scope,
             event_ids=[event.event_id],
             observed=value,
