@@ -26,6 +26,14 @@ def test_a_call_without_usage_is_estimated_in_chat_format() -> None:
     assert [(f.kind, f.type) for f in event.findings] == [("usage", "usage_missing")]
 
 
+def test_without_usage_or_content_the_usage_stays_unknown_not_zero() -> None:
+    event = Normalizer()(raw("chat.completions", {"model": "gpt-4o"}, {"choices": []}))
+    event.input_messages = None
+    TokensStage(_chars).process(event)
+    assert (event.usage.input_tokens, event.usage.output_tokens, event.usage.estimated) == (None, None, False)
+    assert [(f.kind, f.type) for f in event.findings] == [("usage", "usage_missing")]
+
+
 def test_reported_usage_and_failed_calls_are_left_alone() -> None:
     body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
     reported = Normalizer()(

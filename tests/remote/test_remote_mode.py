@@ -5,13 +5,14 @@ SQLite counted at the end: every call arrives, exactly once."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from openai import OpenAI
+from openai import APIStatusError, OpenAI
 
 import agentwatch
 from agentwatch.storage import EventFilter
@@ -194,3 +195,38 @@ def test_a_forked_child_sends_its_own_events(emulator: Emulator, tmp_path: Path)
         assert result.returncode == 0, result.stderr
         models = sorted(e.request_model or "" for e in ingest.state.store.events(EventFilter(), limit=100))
     assert models == ["child", "child", "child", "parent-after", "parent-before"]
+
+
+def _anomaly_types(db: Path) -> list[str]:
+    if not db.exists():
+        return []
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        return [row[0] for row in conn.execute("SELECT type FROM anomalies ORDER BY detected_ts")]
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        conn.close()
+
+
+def test_the_server_raises_the_anomalies_not_the_app(
+    emulator: Emulator, server: ServerProcess, app_db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = server.create_key()
+    server.start()
+    agentwatch.configure(
+        endpoint=server.url, api_key=key, database=f"sqlite:///{app_db}", flush_interval=0.05
+    )
+    openai = client(emulator)
+    call(openai, 0)
+    with pytest.raises(APIStatusError):
+        openai.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "fails"}],
+            extra_headers={"x-emulator-status": "500"},
+        )
+    wait_for(lambda: _anomaly_types(server.db) == ["request_failure"], what="the server's anomaly")
+    assert agentwatch.flush(10)
+    # the app raised nothing itself: no alert logged here, and no local database was made
+    assert [r for r in caplog.records if r.name == "agentwatch.alerts"] == []
+    assert not app_db.exists()

@@ -38,6 +38,17 @@ class TokensStage:
     def process(self, event: LLMCall) -> None:
         if event.status is Status.ERROR or not _missing(event.usage):
             return
+        finding = Finding(
+            kind="usage",
+            type="stream_usage_missing" if event.stream else "usage_missing",
+            detector="tokens",
+            location="response",
+        )
+        if not (event.input_messages or event.output_text or event.tool_calls):
+            # nothing to count (a span or an ingested event without content): the usage, and so
+            # the cost, stay unknown rather than an estimate of 0
+            event.findings.append(finding)
+            return
         counter = self._counter_for(event.response_model or event.request_model)
         count = counter.count
         chat = event.api in _CHAT_APIS
@@ -57,11 +68,4 @@ class TokensStage:
             output_tokens=0 if event.operation == "embeddings" else reply,
             estimated=True,
         )
-        event.findings.append(
-            Finding(
-                kind="usage",
-                type="stream_usage_missing" if event.stream else "usage_missing",
-                detector="tokens",
-                location="response",
-            )
-        )
+        event.findings.append(finding)
