@@ -59,6 +59,10 @@ def test_openai_chat_through_the_proxy(served: Served) -> None:
         reply.model,
     )
     assert (event.usage.input_tokens, event.usage.output_tokens) == (21, 7)
+    # priced like an SDK-captured call: gpt-4o-mini, $0.15 and $0.60 per million tokens
+    assert event.cost is not None and event.cost.total_usd == pytest.approx(
+        (21 * 0.15 + 7 * 0.60) / 1e6, abs=1e-12
+    )
     assert (event.user_id, event.session_id, event.agent) == ("u1", "s1", "bot")
     assert event.status is Status.OK and not event.stream
     assert event.response_id == reply.id
