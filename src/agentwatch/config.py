@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from agentwatch.detectors.settings import DetectorSettings, RedactionSettings
+
 ENV_PREFIX = "AGENTWATCH_"
 CONFIG_FILE = "agentwatch.toml"
 
@@ -40,6 +42,12 @@ class Settings(BaseModel):
     shutdown_timeout: float = Field(default=5.0, ge=0, description="Seconds the exit-time flush may take")
     user_id: str | None = Field(default=None, description="Default user for every event")
     agent: str | None = Field(default=None, description="Default agent name for every event")
+    detectors: DetectorSettings = Field(
+        default_factory=DetectorSettings, description="[agentwatch.detectors]"
+    )
+    redaction: RedactionSettings = Field(
+        default_factory=RedactionSettings, description="[agentwatch.redaction]"
+    )
 
     @field_validator("database")
     @classmethod

@@ -63,7 +63,11 @@ class Monitor:
     ) -> None:
         self.settings = settings
         self.pipeline = pipeline or default_pipeline(
-            capture_content=settings.capture_content, user_id=settings.user_id, agent=settings.agent
+            capture_content=settings.capture_content,
+            user_id=settings.user_id,
+            agent=settings.agent,
+            detectors=settings.detectors,
+            redaction=settings.redaction,
         )
         self.rules = rules or EventRules()
         self.alert_sinks: list[AlertSink] = [LogAlerts()] if alert_sinks is None else alert_sinks

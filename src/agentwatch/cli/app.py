@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from agentwatch import __version__
-from agentwatch.cli import demo, options, read, status
+from agentwatch.cli import demo, options, read, scan, status
 from agentwatch.cli.menu import run_menu
 
 app = typer.Typer(
@@ -18,7 +18,16 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals can hold API keys (demo --live)
 )
 
-COMMANDS = (read.stats, read.events, read.anomalies, read.risks, status.status, demo.demo, demo.emulator)
+COMMANDS = (
+    read.stats,
+    read.events,
+    read.anomalies,
+    read.risks,
+    status.status,
+    demo.demo,
+    demo.emulator,
+    scan.scan,
+)
 for command in COMMANDS:
     app.command()(command)
 
