@@ -3,12 +3,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install demo test lint typecheck unit bench bench-quick bench-cost bench-proxy eval-anomaly clean
+.PHONY: install demo test lint typecheck unit bench bench-quick bench-cost bench-proxy bench-detectors eval eval-anomaly clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,eval]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -17,8 +17,8 @@ demo: install
 	$(BIN)/agentwatch demo
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks evals
+	$(BIN)/ruff format --check src tests benchmarks evals
 
 typecheck: install
 	$(BIN)/mypy
@@ -28,8 +28,16 @@ unit: install
 
 test: lint typecheck unit
 
+# Detectors against labelled data, beside Presidio in the same run (evals/README.md).
+eval: install
+	$(BIN)/python -m evals.run $(EVAL_ARGS)
+
+# Detector throughput beside Presidio's regex-only analyzer (the last table of `make eval`).
+bench-detectors: install
+	$(BIN)/python -m evals.run --only evals.speed
+
 # Per-call overhead beside the bare SDKs and peer libraries, in the shared harness's own venv.
-bench: bench-cost bench-proxy
+bench: bench-cost bench-proxy bench-detectors
 	bash benchmarks/overhead/run.sh $(BENCH_ARGS)
 
 # Anomaly detection: NAB score, synthetic precision/recall, worker cost (benchmarks/anomaly/README.md).

@@ -17,6 +17,7 @@ from agentwatch.compat import (
 )
 from agentwatch.config import ConfigError, Settings
 from agentwatch.context import current_trace, trace
+from agentwatch.detectors import scan
 from agentwatch.model import Anomaly, LLMCall, Usage
 
 __version__ = "0.1.0"
@@ -39,6 +40,7 @@ __all__ = [
     "flush",
     "get_monitor",
     "instrument",
+    "scan",
     "shutdown",
     "status",
     "trace",

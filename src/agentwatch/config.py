@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from agentwatch.alerting.settings import AlertSettings
 from agentwatch.analysis.settings import AnomalySettings, BudgetSettings
+from agentwatch.detectors.settings import DetectorSettings, RedactionSettings
 from agentwatch.pricing.custom import CustomPrice, parse_prices
 from agentwatch.server.settings import ServerSettings
 
@@ -72,6 +73,12 @@ class Settings(BaseModel):
     spool_size: int = Field(default=100_000, ge=1, description="Remote mode: events the spool holds at most")
     server: ServerSettings = Field(
         default_factory=ServerSettings, description="agentwatch serve: [agentwatch.server] table"
+    )
+    detectors: DetectorSettings = Field(
+        default_factory=DetectorSettings, description="[agentwatch.detectors]"
+    )
+    redaction: RedactionSettings = Field(
+        default_factory=RedactionSettings, description="[agentwatch.redaction]"
     )
 
     @field_validator("database")

@@ -93,7 +93,7 @@ class Finding(_Model):
     kind: str  # pii | secret | injection | ...
     type: str  # email, phone, openai_key, instruction_override, ...
     detector: str
-    location: str = "prompt"  # prompt | response | tool_arguments | tool_output
+    location: str = "prompt"  # prompt | system | response | tool_arguments | tool_output
     start: int | None = None
     end: int | None = None
     score: float = 1.0

@@ -90,6 +90,8 @@ class Monitor:
             user_id=settings.user_id,
             agent=settings.agent,
             prices=settings.prices,
+            detectors=settings.detectors,
+            redaction=settings.redaction,
         )
         self.detector = detector or AnomalyDetector(settings.anomalies, budgets=settings.budgets)
         self.alert_sinks: list[AlertSink] = [LogAlerts()] if alert_sinks is None else alert_sinks

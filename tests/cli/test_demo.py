@@ -38,7 +38,12 @@ def test_the_offline_demo_end_to_end(tmp_path: Path) -> None:
     assert stats["errors"] >= 2
     assert stats["input_tokens"] >= 9000
     anomalies = json.loads(run_script("anomalies", "20", "--json", "--database", url, cwd=tmp_path).stdout)
-    assert {"high_latency", "high_token_usage", "request_failure"} <= {a["type"] for a in anomalies}
+    assert {"high_latency", "high_token_usage", "request_failure", "pii_detected", "prompt_injection"} <= {
+        a["type"] for a in anomalies
+    }
+    risks = json.loads(run_script("risks", "--json", "--database", url, cwd=tmp_path).stdout)
+    assert {f["type"] for e in risks for f in e["findings"]} >= {"credit_card", "phone", "indirect_injection"}
+    assert all(e["risk"]["reasons"] for e in risks)
     events = json.loads(run_script("events", "50", "--json", "--database", url, cwd=tmp_path).stdout)
     assert {e["agent"] for e in events} == {"support-agent", "research-agent"}
     assert {e["provider"] for e in events} == {"openai", "anthropic"}

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from agentwatch import __version__
-from agentwatch.cli import alerts, anomalies, cost, demo, keys, options, read, serve, status
+from agentwatch.cli import alerts, anomalies, cost, demo, keys, options, read, scan, serve, status
 from agentwatch.cli.menu import run_menu
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ COMMANDS = (
     demo.emulator,
     cost.cost,
     serve.serve,
+    scan.scan,
 )
 for command in COMMANDS:
     app.command()(command)

@@ -325,7 +325,19 @@ def input_messages(api: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
         if field(message, "tool_call_id"):
             entry["tool_call_id"] = field(message, "tool_call_id")
         messages.append(entry)
+        messages.extend(_tool_results(content))
     return messages
+
+
+def _tool_results(content: Any) -> list[dict[str, Any]]:
+    """Anthropic's ``tool_result`` blocks (inside a user message) as ``tool`` messages of their own."""
+    if not isinstance(content, list | tuple):
+        return []
+    return [
+        {"role": "tool", "content": _text(field(part, "content")), "tool_call_id": field(part, "tool_use_id")}
+        for part in content
+        if field(part, "type") == "tool_result"
+    ]
 
 
 def request_parameters(body: Mapping[str, Any]) -> dict[str, Any]:

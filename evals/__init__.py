@@ -1,0 +1,1 @@
+"""Evaluations run by ``make eval`` (see evals/README.md)."""

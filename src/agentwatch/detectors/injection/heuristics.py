@@ -1,0 +1,170 @@
+"""Rule-based injection detection: the rules of :mod:`.rules` over normalised text, plus the
+disguises found on the way (invisible characters, look-alike letters, spaced letters, base64 or
+Unicode-tag payloads that decode to instructions).
+
+One finding per family that matched, with the best rule's score; spans point into the original
+text when normalisation changed nothing but case (otherwise they are ``None``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+
+from agentwatch.detectors.injection.normalize import HEAD, Normalized, clip, normalize, words
+from agentwatch.detectors.injection.rules import RULES, Rule
+from agentwatch.model import Finding
+
+_BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{24,}={0,2}(?![\w+/=-])")
+# A disguise alone is suspicious; a disguise around a rule match is an attack.
+_DISGUISE_SCORES = {
+    "tag_characters": 0.9,
+    "spaced_letters": 0.5,
+    "zero_width": 0.5,
+    "confusables": 0.6,
+    "wide_or_styled_letters": 0.3,
+}
+_DISGUISED_ATTACK = 0.95
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Match:
+    family: str
+    score: float
+    start: int | None
+    end: int | None
+
+
+class _Compiled:
+    """The rules, indexed by trigger word: a text's words pick the rules worth trying."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        self.groups = [len(rule.triggers) for rule in rules]
+        self.index: dict[str, list[tuple[int, int]]] = {}  # word -> (rule, group) it triggers
+        self.fragments: list[tuple[str, int, int]] = []  # triggers that are not words: substrings
+        for r, rule in enumerate(rules):
+            for g, group in enumerate(rule.triggers):
+                for trigger in group:
+                    if _WORD.fullmatch(trigger):
+                        self.index.setdefault(trigger, []).append((r, g))
+                    else:
+                        self.fragments.append((trigger, r, g))
+
+    def _candidates(self, text: str, tokens: set[str]) -> list[int]:
+        hit: dict[int, set[int]] = {}
+        for entries in filter(None, map(self.index.get, tokens)):
+            for r, g in entries:
+                hit.setdefault(r, set()).add(g)
+        for fragment, r, g in self.fragments:
+            if fragment in text:
+                hit.setdefault(r, set()).add(g)
+        return sorted(r for r, groups in hit.items() if len(groups) == self.groups[r])
+
+    def matches(self, text: str, tokens: set[str]) -> list[Match]:
+        found: dict[str, Match] = {}
+        for r in self._candidates(text, tokens):
+            rule = self.rules[r]
+            m = rule.pattern.search(text)
+            if m is None:
+                continue
+            best = found.get(rule.family)
+            if best is None or rule.score > best.score:
+                found[rule.family] = Match(rule.family, rule.score, m.start(), m.end())
+        return list(found.values())
+
+
+_COMPILED = _Compiled(RULES)
+
+
+def _decoded_payloads(text: str) -> list[tuple[int, int, str]]:
+    """Base64 runs in ``text`` that decode to readable text: (start, end, decoded lower-cased)."""
+    payloads = []
+    for m in _BASE64.finditer(text):
+        run = m.group()
+        if run.isalpha() and (run.islower() or run.isupper()):
+            continue  # a long word, not base64
+        try:
+            raw = base64.b64decode(
+                run + "=" * (-len(run) % 4), altchars=b"-_" if "-" in run or "_" in run else None
+            )
+            decoded = raw.decode("utf-8")
+        except (binascii.Error, ValueError):
+            continue
+        if decoded.isprintable() or all(ch.isprintable() or ch.isspace() for ch in decoded):
+            payloads.append((m.start(), m.end(), decoded.lower()))
+    return payloads
+
+
+def _may_hold_base64(norm: Normalized) -> bool:
+    return max(map(len, norm.text.split()), default=0) >= 24  # base64 runs have no spaces
+
+
+def analyse(text: str) -> list[Match]:
+    """Every family that matched ``text``, with its best score and span in ``text``."""
+    clipped = clip(text)
+    shift = len(text) - len(clipped)  # clipped texts: the tail moved left by this much
+    return [_unclip(m, shift) for m in _analyse(clipped)] if shift > 0 else _analyse(clipped)
+
+
+def _unclip(match: Match, shift: int) -> Match:
+    if match.start is None or match.end is None or match.start <= HEAD:
+        return match
+    return Match(match.family, match.score, match.start + shift, match.end + shift)
+
+
+def _analyse(text: str) -> list[Match]:
+    norm = normalize(text)
+    tokens = set(norm.tokens)
+    found = {m.family: m for m in _COMPILED.matches(norm.text, tokens)}
+    if not norm.exact:
+        found = {f: Match(f, m.score, None, None) for f, m in found.items()}
+    disguise = _disguise(norm, bool(found))
+    for start, end, decoded in _decoded_payloads(text) if _may_hold_base64(norm) else ():
+        if _COMPILED.matches(decoded, set(words(decoded))):
+            disguise = max(disguise, Match("obfuscation", _DISGUISED_ATTACK, start, end), key=_score)
+    if disguise.score > 0:
+        found["obfuscation"] = max(found.get("obfuscation", disguise), disguise, key=_score)
+    return list(found.values())
+
+
+def _score(match: Match) -> float:
+    return match.score
+
+
+def _disguise(norm: Normalized, attack: bool) -> Match:
+    score = 0.0
+    if norm.hidden:
+        inner = _COMPILED.matches(norm.hidden, set(words(norm.hidden)))
+        score = _DISGUISED_ATTACK if inner else 0.0
+    for name in norm.disguises:
+        score = max(score, _DISGUISED_ATTACK if attack else _DISGUISE_SCORES[name])
+    return Match("obfuscation", score, None, None)
+
+
+class InjectionHeuristics:
+    """Detector: the rule families. Findings at or above ``threshold`` only."""
+
+    name = "injection.heuristic"
+    kind = "injection"
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+
+    def score(self, text: str) -> float:
+        """The highest family score for ``text`` (0 when nothing matched)."""
+        return max((m.score for m in analyse(text)), default=0.0)
+
+    def scan(self, text: str) -> list[Finding]:
+        if not isinstance(text, str) or not text:
+            return []
+        return [
+            Finding(
+                kind="injection", type=m.family, detector=self.name, start=m.start, end=m.end, score=m.score
+            )
+            for m in analyse(text)
+            if m.score >= self.threshold
+        ]

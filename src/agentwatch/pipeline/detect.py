@@ -1,0 +1,106 @@
+"""The detector stage: every registered detector over every text of a call, each finding with its location.
+
+Locations: ``system`` (system and developer messages), ``prompt`` (user and assistant turns),
+``tool_output`` (tool-role messages: what a tool returned to the model), ``response`` (the model's
+reply) and ``tool_arguments`` (arguments of the tool calls the model asked for). A response that
+repeats a stretch of the system prompt is reported as an ``injection`` / ``prompt_extraction`` finding
+(the system prompt leaked). Offsets are into the text of that one message or field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentwatch.detectors.base import Detector, DetectorRegistry, default_registry
+from agentwatch.detectors.settings import DetectorSettings
+from agentwatch.model import Finding, LLMCall
+
+SYSTEM_ROLES = frozenset({"system", "developer"})
+TOOL_ROLES = frozenset({"tool", "function", "function_call_output", "tool_result", "ipython"})
+
+#: A response repeating this many characters of the system prompt verbatim leaks it.
+LEAK_WINDOW = 48
+
+
+def location_of(role: str) -> str:
+    if role in SYSTEM_ROLES:
+        return "system"
+    return "tool_output" if role in TOOL_ROLES else "prompt"
+
+
+def texts_of(event: LLMCall) -> Iterator[tuple[str, str]]:
+    """(location, text) for every piece of text the event carries."""
+    for message in event.input_messages or ():
+        content = message.get("content")
+        if isinstance(content, str) and content:
+            yield location_of(str(message.get("role", "user"))), content
+    if event.output_text:
+        yield "response", event.output_text
+    for call in event.tool_calls:
+        if call.arguments:
+            yield "tool_arguments", call.arguments
+
+
+def system_prompt_leak(system: str, response: str) -> Finding | None:
+    """A finding when ``response`` repeats stretches of ``system`` verbatim, scored by how much."""
+    if len(system) < LEAK_WINDOW or len(response) < LEAK_WINDOW:
+        return None
+    step = LEAK_WINDOW // 2
+    windows = range(0, len(system) - LEAK_WINDOW + 1, step)
+    spans = [
+        (at, at + LEAK_WINDOW)
+        for at in (response.find(system[i : i + LEAK_WINDOW]) for i in windows)
+        if at >= 0
+    ]
+    if not spans:
+        return None
+    share = len(spans) / len(windows)
+    return Finding(
+        kind="injection",
+        type="prompt_extraction",
+        detector="leak.system_prompt",
+        location="response",
+        start=min(s for s, _ in spans),
+        end=max(e for _, e in spans),
+        score=round(min(1.0, 0.7 + 0.3 * share), 2),
+    )
+
+
+class DetectorStage:
+    name = "detectors"
+
+    def __init__(
+        self, settings: DetectorSettings | None = None, registry: DetectorRegistry | None = None
+    ) -> None:
+        self.settings = settings or DetectorSettings()
+        self.registry = registry or default_registry()
+        self._detectors: list[Detector] | None = None
+
+    @property
+    def detectors(self) -> list[Detector]:
+        if self._detectors is None:
+            chosen = self.registry.detectors
+            threshold = self.settings.injection_threshold
+            if threshold is not None:
+                from agentwatch.detectors import injection
+
+                configured = injection.detectors(injection_threshold=threshold)
+                chosen = [d for d in chosen if not d.name.startswith("injection.")] + list(configured)
+            self._detectors = [d for d in chosen if self.settings.wants(d.name)]
+        return self._detectors
+
+    def process(self, event: LLMCall) -> None:
+        if not self.settings.enabled:
+            return
+        limit = self.settings.max_chars
+        found: list[Finding] = []
+        for location, text in texts_of(event):
+            for finding in self.registry.scan(text[:limit], only=self.detectors):
+                finding.location = location
+                found.append(finding)
+        system = "\n".join(text for location, text in texts_of(event) if location == "system")
+        if system and event.output_text and self.settings.wants("leak.system_prompt"):
+            leak = system_prompt_leak(system[:limit], event.output_text[:limit])
+            if leak is not None:
+                found.append(leak)
+        event.findings.extend(found)

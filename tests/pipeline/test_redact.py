@@ -1,0 +1,72 @@
+"""The redactor and its settings: modes per type or kind, overlaps, and secrets whatever the settings."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+import pytest
+
+from agentwatch.config import ConfigError, load_settings
+from agentwatch.detectors import scan
+from agentwatch.detectors.settings import RedactionSettings
+from agentwatch.model import Finding
+from agentwatch.pipeline.redact import Redactor
+
+TEXT = "Mail jan@example.pl, card 4111 1111 1111 1111, key AKIAQWERTYUIOPASDFGH."
+
+
+def redact(text: str, **settings: object) -> str:
+    return Redactor(RedactionSettings.model_validate(settings)).apply(text, scan(text))
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({}, "Mail [EMAIL], card [CREDIT_CARD], key [AWS_ACCESS_KEY]."),
+        ({"modes": {"pii": "drop"}}, "[dropped: credit_card, email]"),
+        ({"modes": {"email": "drop"}}, "[dropped: email]"),
+        ({"enabled": False}, "Mail jan@example.pl, card 4111 1111 1111 1111, key [AWS_ACCESS_KEY]."),
+        (
+            {"enabled": False, "default": "drop"},
+            "Mail jan@example.pl, card 4111 1111 1111 1111, key [AWS_ACCESS_KEY].",
+        ),
+    ],
+)
+def test_modes(settings: dict[str, object], expected: str) -> None:
+    assert redact(TEXT, **settings) == expected
+
+
+def test_hash_mode_is_a_keyed_hmac_so_equal_values_stay_joinable() -> None:
+    digest = hmac.new(b"k", b"jan@example.pl", hashlib.sha256).hexdigest()[:12]
+    assert redact("a jan@example.pl b jan@example.pl", default="hash", hash_key="k") == (
+        f"a [EMAIL:{digest}] b [EMAIL:{digest}]"
+    )
+    assert redact("jan@example.pl", default="hash", hash_key="other") != f"[EMAIL:{digest}]"
+
+
+def test_overlapping_findings_are_replaced_once() -> None:
+    text = "x 0123456789 y"
+    findings = [
+        Finding(kind="pii", type="phone", detector="a", start=2, end=12),
+        Finding(kind="pii", type="nip", detector="b", start=4, end=12),
+    ]
+    assert Redactor(RedactionSettings()).apply(text, findings) == "x [PHONE] y"
+
+
+def test_redaction_settings_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "agentwatch.toml"
+    config.write_text(
+        '[agentwatch.redaction]\ndefault = "hash"\nmodes = { credit_card = "drop" }\n'
+        '[agentwatch.detectors]\ndisabled = ["pii.ipv4"]\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(environ={}, config_file=config)
+    assert settings.redaction.mode("pii", "credit_card") == "drop"
+    assert settings.redaction.mode("pii", "email") == "hash"
+    assert not settings.detectors.wants("pii.ipv4") and settings.detectors.wants("pii.ipv6")
+    from_env = load_settings(environ={"AGENTWATCH_REDACTION": '{"default": "drop"}'}, config_file=config)
+    assert from_env.redaction.default == "drop"
+    with pytest.raises(ConfigError, match="redaction"):
+        load_settings({"redaction": {"default": "shred"}}, environ={}, config_file=config)
