@@ -124,7 +124,12 @@ class EventRules:
         s = self.settings
         found: list[Anomaly] = []
         scope = event_scope(event)
-        injections = [f for f in event.findings if f.kind == "injection" and f.score >= s.injection_min_score]
+        counted = s.finding_locations
+        injections = [
+            f
+            for f in event.findings
+            if f.kind == "injection" and f.score >= s.injection_min_score and f.location in counted
+        ]
         if injections and s.enabled_type("prompt_injection"):
             types = ", ".join(sorted({f.type for f in injections}))
             top = max(f.score for f in injections)
@@ -138,7 +143,7 @@ class EventRules:
                     threshold=s.injection_min_score,
                 )
             )
-        pii = [f for f in event.findings if f.kind == "pii"]
+        pii = [f for f in event.findings if f.kind == "pii" and f.location in counted]
         if pii and s.enabled_type("pii_detected"):
             types = ", ".join(sorted({f"{f.type} in {f.location}" for f in pii}))
             found.append(
@@ -165,7 +170,10 @@ class EventRules:
                     key=(types,),
                 )
             )
-        unpriced = (event.cost is not None and event.cost.unpriced) or _has(event, "cost", "unpriced_model")
+        # the model has no price (not: the usage is unknown, which stream_without_usage reports)
+        unpriced = _has(event, "cost", "unpriced_model") or (
+            event.cost is not None and event.cost.unpriced and event.usage.total_tokens > 0
+        )
         if unpriced and s.enabled_type("unpriced_model"):
             found.append(
                 self.evidence.anomaly(

@@ -26,6 +26,11 @@ class AnomalySettings(_Frozen):
     latency_threshold_ms: float = Field(default=5000.0, ge=0, description="high_latency")
     token_threshold: int = Field(default=8000, ge=0, description="high_token_usage: input + output tokens")
     injection_min_score: float = Field(default=0.5, ge=0, le=1, description="prompt_injection: lowest score")
+    finding_locations: frozenset[str] = Field(
+        default=frozenset({"prompt", "response", "tool_arguments", "tool_output"}),
+        description="pii_detected, prompt_injection: where a finding counts (not the developer's own "
+        "system prompt by default, which would fire on every call); secrets count everywhere",
+    )
     # spikes: per-scope robust baselines
     spike_multiplier: float = Field(default=3.0, gt=1, description="A spike is at least this x the baseline")
     spike_sigmas: float = Field(default=4.0, gt=0, description="... and this many deviations above it")
