@@ -4,7 +4,6 @@ what the training script produces from the documented split."""
 from __future__ import annotations
 
 import pytest
-from evals.injection.data import DEFAULT_ROOT
 
 from agentwatch.detectors.base import DetectorRegistry
 from agentwatch.detectors.injection import InjectionClassifier, default_threshold, detectors
@@ -64,7 +63,7 @@ def test_registered_like_a_plugin_with_a_configurable_threshold() -> None:
     assert all(d.scan(ATTACKS[1]) == [] for d in strict)
 
 
-@pytest.mark.skipif(not DEFAULT_ROOT.is_dir(), reason=f"datasets not found at {DEFAULT_ROOT}")
+@pytest.mark.usefixtures("injection_datasets")
 def test_training_script_reproduces_the_shipped_weights() -> None:
     pytest.importorskip("sklearn", reason="the eval extra (scikit-learn) is needed to train")
     from evals.injection.train import OUTPUT, build

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from evals.injection.data import DEFAULT_ROOT, _key, held_out, python_docs, sklearn_docs, train_and_validation
+from evals.injection.data import _key, held_out, python_docs, sklearn_docs, train_and_validation
 from evals.injection.evaluate import auroc, rate, threshold_at_fpr
 from evals.injection.train import choose_threshold
 
@@ -40,7 +40,7 @@ def test_choose_threshold_uses_only_the_allowed_benign_share() -> None:
     assert threshold == 0.7  # the lowest attack score above the second-highest benign score
 
 
-@pytest.mark.skipif(not DEFAULT_ROOT.is_dir(), reason=f"datasets not found at {DEFAULT_ROOT}")
+@pytest.mark.usefixtures("injection_datasets")
 def test_no_training_text_occurs_in_a_held_out_set() -> None:
     pytest.importorskip("pyarrow", reason="the eval extra (pyarrow) reads deepset's parquet files")
     held = {_key(s.text) for samples in held_out().values() for s in samples}
