@@ -202,6 +202,32 @@ def test_threads_see_their_own_trace(emulator: Emulator, recorder: Recorder) -> 
     assert sorted((e.user_id, tuple(e.tags)) for e in events) == [(f"u{i}", (f"u{i}",)) for i in range(4)]
 
 
+def test_a_trace_decorator_serves_concurrent_tasks(emulator: Emulator, recorder: Recorder) -> None:
+    # One decorated coroutine, awaited by several tasks at once (a web handler): each call is its own
+    # trace, and leaving one must not reset another task's context (a ValueError into the app).
+    import asyncio
+
+    client = agentwatch.instrument(openai.AsyncOpenAI(api_key="sk", base_url=emulator.openai_base_url))
+
+    @agentwatch.trace("handler", agent="support")
+    async def handle(user: str) -> str | None:
+        with agentwatch.trace(user_id=user):
+            await client.chat.completions.create(
+                model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-emulator-latency-ms": "30"}
+            )
+        return None
+
+    async def main() -> None:
+        await asyncio.gather(*(handle(f"u{i}") for i in range(4)))
+
+    asyncio.run(main())
+    events = recorder.events()
+    assert sorted((e.user_id, e.agent, e.trace_name) for e in events) == [
+        (f"u{i}", "support", "handler") for i in range(4)
+    ]
+    assert len({e.trace_id for e in events}) == 4
+
+
 def test_nested_traces_share_the_trace_id(emulator: Emulator, recorder: Recorder) -> None:
     client = agentwatch.instrument(
         openai.OpenAI(api_key="sk", base_url=emulator.openai_base_url), agent="planner", tags=["prod"]
@@ -302,3 +328,22 @@ def test_shutdown_past_its_deadline_leaves_the_store_to_the_worker(tmp_path: Pat
     assert monitor.shutdown(0.05) is False
     time.sleep(0.6)
     assert not store.closed_mid_write
+
+
+def test_one_event_the_store_cannot_take_does_not_hold_back_the_others(
+    emulator: Emulator, recorder: Recorder
+) -> None:
+    # An OpenAI-compatible server that reports an absurd usage (more than SQLite's 64-bit integers):
+    # that event cannot be stored, but it must not block every later event behind it forever.
+    client = agentwatch.instrument(openai.OpenAI(api_key="k", base_url=emulator.openai_base_url))
+    absurd = '{"prompt_tokens": 100000000000000000000, "completion_tokens": 1, "total_tokens": 1}'
+    ask = [{"role": "user", "content": "hi"}]
+    client.chat.completions.create(
+        model="gpt-4o-mini", messages=ask, extra_headers={"x-emulator-usage": absurd}
+    )
+    client.chat.completions.create(model="gpt-4o-mini", messages=ask)
+    client.chat.completions.create(model="gpt-4o", messages=ask)
+    stored = recorder.events()
+    assert [e.request_model for e in stored] == ["gpt-4o-mini", "gpt-4o"]
+    status = agentwatch.status()
+    assert (status.pending, status.written, status.dropped) == (0, 2, 1)

@@ -98,6 +98,19 @@ class Settings(BaseModel):
             raise ValueError("must be an http:// or https:// URL (e.g. http://127.0.0.1:8787)")
         return value.rstrip("/")
 
+    @field_validator("api_key")
+    @classmethod
+    def _header_safe_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """A key read from a file or a mounted secret often ends with a newline: it is dropped. A key
+        that still holds whitespace or control characters cannot go in a header (and the message
+        must not show it)."""
+        if value is None:
+            return None
+        key = value.get_secret_value().strip()
+        if not key.isprintable() or any(c.isspace() for c in key) or not key.isascii():
+            raise ValueError("must be printable ASCII without spaces (the key itself is not shown)")
+        return SecretStr(key)
+
     @property
     def sqlite_path(self) -> str:
         return self.database.removeprefix("sqlite:///")

@@ -94,6 +94,11 @@ class trace:
             **inherited,
         )
 
+    def _for_one_call(self) -> trace:
+        """A trace like this one for one call of a decorated function: calls running at once (tasks,
+        threads) each keep their own context token, which only the context that made it may reset."""
+        return trace(self.name, tags=self._tags, metadata=self._metadata, **self._fields)
+
     def __enter__(self) -> TraceContext:
         ctx = self._build()
         self._tokens.append(_current.set(ctx))
@@ -126,14 +131,14 @@ class trace:
 
             @wraps(func)
             async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-                with self:
+                with self._for_one_call():
                     return await async_func(*args, **kwargs)
 
             return async_wrapper  # type: ignore[return-value]
 
         @wraps(func)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            with self:
+            with self._for_one_call():
                 return func(*args, **kwargs)
 
         return wrapper

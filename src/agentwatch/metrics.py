@@ -53,6 +53,8 @@ class LabelCap:
         if not value:
             return UNKNOWN
         value = value[:MAX_LABEL_LENGTH]
+        if not value.isascii():  # lone surrogates (from ingested JSON) would break every scrape
+            value = value.encode("utf-8", "replace").decode("utf-8")
         if value in self._seen:
             return value
         with self._lock:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Status(StrEnum):
@@ -154,6 +154,12 @@ class LLMCall(_Model):
     # Keyed hashes of the request and of the tool calls asked for (never the text): repeated_calls.
     prompt_fingerprint: str | None = None
     tool_fingerprint: str | None = None
+
+    @field_validator("start_time", "end_time")
+    @classmethod
+    def _utc(cls, moment: datetime) -> datetime:
+        """A time without an offset (JSON from other languages) is UTC, not the reader's local time."""
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
     @property
     def total_tokens(self) -> int:

@@ -253,7 +253,7 @@ class Monitor:
     def _write(self) -> None:
         events = self._pending
         try:
-            new = self.storage.write_events(events)
+            new = self._store(events)
         except Exception as exc:
             self._errors["store"] += 1
             if self._errors["store"] in (1, 10, 100) or self._errors["store"] % 1000 == 0:
@@ -275,6 +275,31 @@ class Monitor:
         self._settle(new)
         self._analyze(new)
         self._report()
+
+    def _store(self, events: list[LLMCall]) -> list[LLMCall]:
+        """Write the batch; the new events. An event whose values the store cannot bind (a number past
+        64 bits) fails the batch with a ValueError, TypeError or OverflowError, on every retry: the
+        events are then written one by one, and the ones that still fail are dropped and counted, so
+        they do not hold back the others. An outage (the store's own errors) is raised for a retry."""
+        try:
+            return self.storage.write_events(events)
+        except (ValueError, TypeError, OverflowError):
+            pass  # one of them, at least: found below
+        new: list[LLMCall] = []
+        for event in events:
+            try:
+                new += self.storage.write_events([event])
+            except (ValueError, TypeError, OverflowError) as exc:
+                self._store_dropped += 1
+                self._errors["unstorable"] += 1
+                if self._errors["unstorable"] in (1, 10, 100) or self._errors["unstorable"] % 1000 == 0:
+                    log.warning(
+                        "agentwatch: the store cannot take event %s (%s: %s); it is dropped",
+                        event.event_id,
+                        type(exc).__name__,
+                        exc,
+                    )
+        return new
 
     def _report(self, *, force: bool = False) -> None:
         """Write this process's counters to the store, at most once per REPORT_INTERVAL."""
@@ -327,10 +352,12 @@ class Monitor:
             for event, anomalies in findings.per_event:
                 self._fenced(listener, event, anomalies, what="listener")
 
-    def _spent(self, kind: str, name: str, since: datetime) -> float:
+    def _spent(self, kind: str, name: str, since: datetime, until: datetime) -> float:
         """A budget period's spend so far, from the rollups (this batch included)."""
         where = (
-            EventFilter(since=since, user_id=name) if kind == "user" else EventFilter(since=since, agent=name)
+            EventFilter(since=since, until=until, user_id=name)
+            if kind == "user"
+            else EventFilter(since=since, until=until, agent=name)
         )
         return self.storage.stats(where).cost_usd
 
@@ -344,26 +371,34 @@ class Monitor:
 
 
 class DeliveryLog:
-    """Records alert delivery attempts, from the dispatcher's threads, on a connection of its own."""
+    """Records alert delivery attempts, from the dispatcher's threads, on a connection of its own.
+
+    A channel still busy when the monitor shuts down records its attempt afterwards, on a connection
+    opened for that one write."""
 
     def __init__(self, open_store: Callable[[], Storage]) -> None:
         self._open = open_store
         self._store: Storage | None = None
+        self._closed = False
         self._lock = threading.Lock()
 
     def record(self, delivery: AlertDelivery) -> None:
         with self._lock:
-            if self._store is None:
-                self._store = self._open()
+            store = self._store if self._store is not None else self._open()
+            self._store = None
             try:
-                self._store.write_deliveries([delivery])
+                store.write_deliveries([delivery])
             except Exception:
-                store, self._store = self._store, None
                 store.close()
                 raise
+            if self._closed:
+                store.close()
+            else:
+                self._store = store
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             store, self._store = self._store, None
         if store is not None:
             store.close()

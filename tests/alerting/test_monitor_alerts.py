@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,3 +109,45 @@ def test_a_hanging_channel_does_not_hold_up_the_events(
         assert store.deliveries() == []  # the one attempt has not finished
     finally:
         store.close()
+
+
+def _open_files(path: Path) -> int:
+    """How many of this process's file descriptors are ``path`` (Linux)."""
+    found = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            found += os.readlink(f"/proc/self/fd/{fd}") == str(path)
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts file descriptors in /proc")
+def test_a_delivery_finishing_after_shutdown_is_recorded_without_leaking_a_connection(
+    db: Path, emulator: Emulator, receiver: Receiver
+) -> None:
+    # A channel still busy at shutdown (a slow receiver, retries) records its attempt afterwards: on a
+    # connection it must close, or each configure()/shutdown() cycle leaves one open for good.
+    receiver.hang = 1.0
+    client = agentwatch.instrument(
+        openai.OpenAI(api_key="k", base_url=emulator.openai_base_url, max_retries=0)
+    )
+    for n in range(3):
+        agentwatch.configure(
+            database=f"sqlite:///{db}",
+            flush_interval=0.05,
+            shutdown_timeout=0.2,
+            alerts={"channels": {"slow": {"type": "webhook", "url": receiver.url, "max_attempts": 1}}},
+        )
+        receiver.got.clear()
+        fail_call(client, n)
+        assert agentwatch.flush(10) and receiver.got.wait(10)
+        agentwatch.shutdown()  # the channel is still waiting for its answer
+    deadline = time.monotonic() + 10
+    while any(t.name == "agentwatch-alert-slow" for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the channel threads did not finish"
+        time.sleep(0.05)
+    store = SQLiteStorage(db)
+    try:
+        assert [d.outcome for d in store.deliveries()] == ["ok"] * 3
+    finally:
+        store.close()
+    assert _open_files(db) == 0

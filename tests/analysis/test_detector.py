@@ -173,10 +173,10 @@ def test_budget_spend_is_read_from_the_store_after_a_restart(tmp_path: Path) -> 
     earlier = [call(-86_400 * 3 + i, agent="research", cost=Cost(total_usd=3.1)) for i in range(3)]
     store.write_events(earlier)  # $9.30 this month, written by a process that is gone
 
-    def spent(kind: str, name: str, since: datetime) -> float:
+    def spent(kind: str, name: str, since: datetime, until: datetime) -> float:
         from agentwatch.storage import EventFilter
 
-        return store.stats(EventFilter(since=since, agent=name)).cost_usd
+        return store.stats(EventFilter(since=since, until=until, agent=name)).cost_usd
 
     batch = [
         call(0, agent="research", cost=Cost(total_usd=0.4)),

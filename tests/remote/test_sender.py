@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agentwatch.config import Settings
+from agentwatch.config import ConfigError, Settings, load_settings
 from agentwatch.remote import Backoff, RemoteModeError, RemoteStorage
 from agentwatch.remote.client import MAX_RETRY_AFTER, parse_retry_after
 from agentwatch.storage import EventFilter
@@ -153,6 +153,28 @@ def test_a_wrong_key_drops_the_batch_loudly_and_never_logs_the_key(
     assert wrong not in caplog.text
     assert wrong not in repr(store.sender.client)
     assert wrong not in repr(Settings(endpoint=server.url, api_key=wrong))
+
+
+def test_a_key_read_with_its_trailing_newline_is_sent_and_never_logged(
+    tmp_path: Path, server: IngestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A key read from a file or a mounted secret often ends with a newline. http.client refuses such a
+    # header value with a ValueError whose message holds the whole header: it must not reach a log.
+    caplog.set_level(logging.DEBUG)
+    store = remote(tmp_path, server.url, api_key=KEY + "\n")
+    try:
+        store.write_events([make_event(i) for i in range(5)])
+        wait_for(lambda: stored_counts(tmp_path / "server.db") == (5, 5), what="5 stored")
+    finally:
+        store.drain_and_close(5)
+    assert {r.authorization for r in server.state.requests} == {f"Bearer {KEY}"}
+    assert KEY not in caplog.text
+
+
+def test_a_key_with_a_control_character_fails_at_configure_time(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"api_key \(from argument\)") as raised:
+        load_settings({"api_key": "aw_abc\ndef"}, environ={}, config_file=tmp_path / "none.toml")
+    assert "aw_abc" not in str(raised.value)
 
 
 def test_the_spool_is_bounded_and_counts_what_overflows(tmp_path: Path) -> None:

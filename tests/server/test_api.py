@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
+from fastapi import FastAPI
 
+from agentwatch.config import Settings
 from agentwatch.model import LLMCall, Usage
+from agentwatch.server.app import create_app
+from agentwatch.server.runner import ServerThread
+from agentwatch.server.settings import ServerSettings
+from agentwatch.storage.keys import KeyStore, Scope
+from agentwatch.testing import Emulator
 from tests.server.conftest import Served
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -168,3 +178,110 @@ def test_metrics_count_what_was_stored(served: Served) -> None:
     assert reply.headers["content-type"].startswith("text/plain")
     lines = [line for line in reply.text.splitlines() if line.startswith("agentwatch_requests_total{")]
     assert len(lines) == 1 and 'model="gpt-4o-mini"' in lines[0] and lines[0].endswith(" 2.0"), lines
+
+
+def test_labels_with_lone_surrogates_do_not_stop_the_store(served: Served) -> None:
+    # JSON may carry lone surrogates (\ud800); a label with one must not poison the worker's batch
+    # (sqlite3 cannot bind such text), which would hold back every later event and answer 503 forever.
+    odd = event(1, user_id="ann\ud800", agent="bot\udcff")
+    with served.client() as client:
+        reply = client.post(
+            "/api/v1/events",
+            content=json.dumps({"events": [odd]}).encode(),
+            headers=served.headers(served.ingest_key, **{"Content-Type": "application/json"}),
+        )
+    assert (reply.status_code, reply.json()) == (200, {"accepted": 1, "duplicates": 0})
+    assert ingest(served, [event(2)]).json() == {"accepted": 1, "duplicates": 0}
+    stored = served.events()
+    assert [e.event_id for e in stored] == ["evt-0001", "evt-0002"]
+    assert stored[0].user_id == "ann\ufffd" and stored[0].agent == "bot\ufffd"
+    assert get(served, "/api/v1/stats", user="ann\ufffd").json()["requests"] == 1
+    with served.client() as client:
+        metrics = client.get("/metrics", headers=served.headers(served.read_key))
+    assert metrics.status_code == 200
+
+
+def admin_server(tmp_path: Path, emulator: Emulator, **settings: Any) -> tuple[FastAPI, str]:
+    """An app on its own database with ``settings``, and an admin key for it."""
+    db = tmp_path / "server.db"
+    keys = KeyStore(db)
+    try:
+        key, _ = keys.create("admin", {Scope.ADMIN})
+    finally:
+        keys.close()
+    config = ServerSettings(port=0, openai_upstream=emulator.url, anthropic_upstream=emulator.url)
+    return create_app(
+        Settings(database=f"sqlite:///{db}", flush_interval=0.05, server=config, **settings)
+    ), key
+
+
+def test_the_server_finds_anomalies_even_with_an_endpoint_in_its_environment(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    # An app and its server often share one environment (AGENTWATCH_ENDPOINT for the app): the server
+    # still stores locally, and so must analyse and alert there, not act as a remote-mode client.
+    app, key = admin_server(
+        tmp_path, emulator, endpoint="http://127.0.0.1:9", spool_path=str(tmp_path / "spool.db")
+    )
+    failed = {**event(1), "status": "error", "error": {"type": "RateLimitError", "http_status": 429}}
+    with ServerThread(app) as thread, httpx2.Client(base_url=thread.url, timeout=30) as client:
+        headers = {"Authorization": f"Bearer {key}"}
+        reply = client.post("/api/v1/events", json={"events": [failed]}, headers=headers)
+        assert reply.json() == {"accepted": 1, "duplicates": 0}
+        anomalies = client.get("/api/v1/anomalies", headers=headers).json()["anomalies"]
+    assert [a["type"] for a in anomalies] == ["request_failure"]
+    assert not (tmp_path / "spool.db").exists()
+
+
+def test_a_late_event_is_held_against_its_own_days_budget_only(tmp_path: Path, emulator: Emulator) -> None:
+    # A spool replayed after an outage brings yesterday's events: yesterday's spend must not include today's.
+    app, key = admin_server(tmp_path, emulator, budgets={"users": {"ann": {"daily_usd": 1.0}}})
+    today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    # gpt-4o-mini: $0.15 per million input tokens, so $1.50 today and $0.0000015 yesterday
+    big = {**event(1), "user_id": "ann", "usage": {"input_tokens": 10_000_000, "output_tokens": 0}}
+    big["start_time"] = big["end_time"] = today.isoformat()
+    late = {**event(2), "user_id": "ann", "usage": {"input_tokens": 10, "output_tokens": 0}}
+    late["start_time"] = late["end_time"] = (today - timedelta(days=1)).isoformat()
+    with ServerThread(app) as thread, httpx2.Client(base_url=thread.url, timeout=30) as client:
+        headers = {"Authorization": f"Bearer {key}"}
+        for batch in ([big], [late]):
+            assert client.post("/api/v1/events", json={"events": batch}, headers=headers).status_code == 200
+        anomalies = client.get("/api/v1/anomalies", headers=headers, params={"type": "budget_exceeded"})
+    [anomaly] = anomalies.json()["anomalies"]
+    assert anomaly["window"] == today.date().isoformat() and anomaly["event_ids"] == ["evt-0001"]
+
+
+def test_stats_survive_token_counts_whose_sum_passes_64_bits(served: Served) -> None:
+    # Each count fits in 64 bits (so the ingest API takes it), their sum across minutes does not:
+    # SQL sum() raises "integer overflow", and every stats read was a 500 until the rows were purged.
+    big = 2**62
+    first = {**event(1), "usage": {"input_tokens": big, "output_tokens": 1}}
+    later = {**event(120), "usage": {"input_tokens": big, "output_tokens": 1}}
+    assert ingest(served, [first]).status_code == ingest(served, [later]).status_code == 200
+    reply = get(served, "/api/v1/stats")
+    assert reply.status_code == 200
+    assert (reply.json()["requests"], reply.json()["input_tokens"]) == (2, 2 * big)
+    # in one batch and one minute, their rollup passes 64 bits too: the batch must still be stored
+    same_minute = [{**event(n), "usage": {"input_tokens": big, "output_tokens": 1}} for n in (2, 3)]
+    assert ingest(served, same_minute).json() == {"accepted": 2, "duplicates": 0}
+    assert ingest(served, [event(4)]).json() == {"accepted": 1, "duplicates": 0}
+    assert get(served, "/api/v1/stats").json()["requests"] == 5
+
+
+@pytest.mark.skipif(not hasattr(time, "tzset"), reason="needs time.tzset")
+def test_times_without_an_offset_are_utc_on_ingest_as_on_read(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The read API takes times without an offset as UTC; events sent that way must be stored as UTC
+    # too, not as the server's local time (then they vanish from the window they belong to).
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        naive = {**event(1), "start_time": "2026-11-01T12:00:00", "end_time": "2026-11-01T12:00:00.120000"}
+        assert ingest(served, [naive]).json() == {"accepted": 1, "duplicates": 0}
+        page = get(served, "/api/v1/events", since="2026-11-01T11:59:00", until="2026-11-01T12:01:00")
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert [e["event_id"] for e in page.json()["events"]] == ["evt-0001"]
+    assert page.json()["events"][0]["start_time"] == "2026-11-01T12:00:00Z"

@@ -244,3 +244,14 @@ def test_rate_limited_exports_get_429_with_retry_after(serve: Callable[..., Serv
     assert limited.status_code == 429
     assert int(limited.headers["retry-after"]) >= 1
     assert limited.headers["content-type"] == "application/x-protobuf"
+
+
+def test_negative_token_counts_are_unknown_not_subtracted(served: Served) -> None:
+    # As usage_from_attributes reads them: a negative count is no count; summed into the rollups it
+    # would lower every token total the server reports.
+    attrs = {**CURRENT, "gen_ai.usage.input_tokens": -1_000_000, "gen_ai.usage.output_tokens": 30}
+    attrs.pop("gen_ai.usage.cache_read.input_tokens")
+    call = span("2222222222222222", "chat gpt-4o", attrs)
+    assert post(served, json.dumps(export(call)).encode(), "application/json").status_code == 200
+    [event] = served.events()
+    assert (event.usage.input_tokens, event.usage.output_tokens) == (None, 30)

@@ -9,19 +9,29 @@ Each budget fires once per period.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from agentwatch.analysis.evidence import Evidence
 from agentwatch.analysis.rules import cost_of
 from agentwatch.analysis.settings import AnomalySettings, BudgetSettings
 from agentwatch.model import Anomaly, LLMCall
 
-#: (kind "user"|"agent", name, period start) -> USD spent since then, from the store.
-SpendLookup = Callable[[str, str, datetime], float]
+#: (kind "user"|"agent", name, period start, period end) -> USD spent in the period, from the store.
+SpendLookup = Callable[[str, str, datetime, datetime], float]
 
 
 def period_start(day: date, period: str) -> date:
     return day if period == "day" else day.replace(day=1)
+
+
+def period_bounds(start: date, period: str) -> tuple[datetime, datetime]:
+    """The period's first and last moments (UTC): a late event's period must not count later spend."""
+    if period == "day":
+        end = start + timedelta(days=1)
+    else:
+        end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    first = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    return first, datetime(end.year, end.month, end.day, tzinfo=UTC) - timedelta(microseconds=1)
 
 
 class BudgetRule:
@@ -57,8 +67,7 @@ class BudgetRule:
                     if key not in self._spent:
                         self._spent[key] = 0.0
                         if spent is not None:  # the store's total already holds this batch
-                            since = datetime(key[3].year, key[3].month, key[3].day, tzinfo=UTC)
-                            self._spent[key] = spent(kind, name, since)
+                            self._spent[key] = spent(kind, name, *period_bounds(key[3], period))
                             seeded.add(key)
                     if key not in seeded:
                         self._spent[key] += cost

@@ -95,8 +95,10 @@ class IngestClient:
         except urllib.error.HTTPError as exc:
             detail = exc.read(500).decode("utf-8", "replace")
             return Reply(exc.code, detail, parse_retry_after(exc.headers.get("Retry-After")))
-        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             return Reply(None, f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}")
+        except ValueError as exc:  # its message may quote a header, the key included: not repeated
+            return Reply(None, f"{type(exc).__name__} while sending the request")
 
 
 def _acceptance(status: int, body: bytes) -> Reply:

@@ -46,6 +46,9 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The server for ``settings`` (default: environment, ``agentwatch.toml``, defaults)."""
     settings = settings or load_settings()
+    # An endpoint set for the apps sharing this environment is not the server's: it stores, analyses
+    # and alerts locally (as a remote-mode monitor, it would find no anomalies).
+    settings = settings.model_copy(update={"endpoint": None})
     config = settings.server
     monitor = Monitor(settings, storage_factory=lambda s: SQLiteStorage(s.sqlite_path))
     metrics = Metrics(status=monitor.status)

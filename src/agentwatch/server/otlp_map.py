@@ -122,6 +122,12 @@ def _int(attrs: Attributes, *names: str) -> int | None:
     return found
 
 
+def _count(attrs: Attributes, *names: str) -> int | None:
+    """A token count: a negative one is no count, as ``usage_from_attributes`` reads it."""
+    found = _int(attrs, *names)
+    return found if found is not None and found >= 0 else None
+
+
 def is_llm_call(attrs: Attributes) -> bool:
     kind = attrs.get("openinference.span.kind")
     if kind is not None:
@@ -299,7 +305,7 @@ def to_event(info: SpanInfo, by_id: dict[bytes, SpanInfo]) -> LLMCall:
         latency_ms=(end_ns - start_ns) / 1e6,
         status=status,
         error=error,
-        usage=Usage(**{name: _int(attrs, *names) for name, names in _USAGE_NAMES.items()}),
+        usage=Usage(**{name: _count(attrs, *names) for name, names in _USAGE_NAMES.items()}),
         stream=streaming is True,
         finish_reasons=[str(r) for r in finish]
         if isinstance(finish, list)

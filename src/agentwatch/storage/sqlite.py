@@ -9,6 +9,7 @@ and series, not the number of events. Re-writing an event id is ignored, rollups
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from agentwatch.model import AlertDelivery, Anomaly, AnomalyStatus, LLMCall, Severity
 from agentwatch.storage.base import AnomalyFilter, CostRow, EventFilter, ProcessReport, Stats
@@ -45,32 +48,48 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: str | None) -> str | None:
+    """Text as SQLite can bind it: lone surrogates (invalid UTF-8 decoded with ``surrogateescape``,
+    or ``\\ud800`` escapes in ingested JSON) become U+FFFD; sqlite3 refuses them, and with them the
+    whole batch."""
+    if value is None or value.isascii():
+        return value
+    return _SURROGATE.sub("\ufffd", value)
+
+
 def _model_of(event: LLMCall) -> str | None:
-    return event.request_model or event.response_model
+    return _text(event.request_model or event.response_model)
+
+
+def _json(model: BaseModel, **options: Any) -> str:
+    """A document as JSON. Text the app passed with lone surrogates cannot be encoded; those code
+    points become U+FFFD, the rest is kept."""
+    try:
+        return model.model_dump_json(**options)
+    except ValueError:
+        text = json.dumps(model.model_dump(mode="json", **options), ensure_ascii=False)
+        return _text(text) or ""
 
 
 def _document(event: LLMCall) -> str:
-    """The event as JSON. Text the app passed with lone surrogates (invalid UTF-8 decoded with
-    ``surrogateescape``) cannot be encoded; those code points become U+FFFD, the rest is kept."""
-    try:
-        return event.model_dump_json(exclude_defaults=True)
-    except ValueError:
-        text = json.dumps(event.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False)
-        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return _json(event, exclude_defaults=True)
 
 
 def _row(event: LLMCall) -> tuple[Any, ...]:
     return (
-        event.event_id,
+        _text(event.event_id),
         event.start_time.timestamp(),
-        event.trace_id,
-        event.provider,
-        event.operation,
+        _text(event.trace_id),
+        _text(event.provider),
+        _text(event.operation),
         _model_of(event),
         event.status.value,
-        event.user_id,
-        event.session_id,
-        event.agent,
+        _text(event.user_id),
+        _text(event.session_id),
+        _text(event.agent),
         event.latency_ms,
         event.usage.input_tokens,
         event.usage.output_tokens,
@@ -83,10 +102,10 @@ def _row(event: LLMCall) -> tuple[Any, ...]:
 def _rollup_key(event: LLMCall) -> tuple[int, str, str, str, str, str]:
     return (
         int(event.start_time.timestamp() // 60),
-        event.provider,
+        _text(event.provider) or "",
         _model_of(event) or "",
-        event.user_id or "",
-        event.agent or "",
+        _text(event.user_id) or "",
+        _text(event.agent) or "",
         event.status.value,
     )
 
@@ -126,7 +145,7 @@ def _conditions(where: EventFilter, *, rollup: bool) -> tuple[str, list[Any]]:
     ):
         if value is not None:
             clauses.append(f"{column} = ?")
-            args.append(value)
+            args.append(_text(value))
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
@@ -203,14 +222,14 @@ class SQLiteStorage:
     def write_events(self, events: list[LLMCall]) -> list[LLMCall]:
         rollups: dict[tuple[Any, ...], list[Any]] = {}
         with self._transaction() as conn:
-            ids = [event.event_id for event in events]
-            stored: set[str] = set()
+            ids = [_text(event.event_id) for event in events]
+            stored: set[str | None] = set()
             for i in range(0, len(ids), 500):
                 part = ids[i : i + 500]
                 marks = ",".join("?" * len(part))
                 sql = f"SELECT event_id FROM events WHERE event_id IN ({marks})"
                 stored.update(row[0] for row in conn.execute(sql, part))
-            new = list({e.event_id: e for e in events if e.event_id not in stored}.values())
+            new = list({key: e for key, e in zip(ids, events, strict=True) if key not in stored}.values())
             conn.executemany(_EVENT_INSERT, [_row(event) for event in new])
             for event in new:
                 _fold(rollups, event)
@@ -224,16 +243,16 @@ class SQLiteStorage:
                 " user_id, agent, data, fingerprint, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
-                        a.anomaly_id,
+                        _text(a.anomaly_id),
                         a.detected_at.timestamp(),
-                        a.type,
+                        _text(a.type),
                         a.severity.value,
-                        a.scope.get("provider"),
-                        a.scope.get("model"),
-                        a.scope.get("user"),
-                        a.scope.get("agent"),
-                        a.model_dump_json(),
-                        a.fingerprint,
+                        _text(a.scope.get("provider")),
+                        _text(a.scope.get("model")),
+                        _text(a.scope.get("user")),
+                        _text(a.scope.get("agent")),
+                        _json(a),
+                        _text(a.fingerprint),
                         a.status.value,
                     )
                     for a in anomalies
@@ -364,8 +383,9 @@ class SQLiteStorage:
 
     def stats(self, where: EventFilter) -> Stats:
         sql, args = _conditions(where, rollup=True)
+        # total() for tokens: sum() raises "integer overflow" once the total passes 64 bits
         by_status = self._query(
-            "SELECT status, sum(requests), sum(input_tokens), sum(output_tokens), sum(cost_usd),"
+            "SELECT status, sum(requests), total(input_tokens), total(output_tokens), sum(cost_usd),"
             " sum(unpriced), sum(latency_sum_ms), max(latency_max_ms), sum(pii_events),"
             f" sum(injection_events) FROM rollup_minute{sql} GROUP BY status",
             args,
@@ -402,7 +422,7 @@ class SQLiteStorage:
         sql, args = _conditions(where, rollup=True)
         key = _COST_GROUPS[by]
         rows = self._query(
-            f"SELECT {key} AS k, sum(requests), sum(input_tokens), sum(output_tokens), sum(cost_usd),"
+            f"SELECT {key} AS k, sum(requests), total(input_tokens), total(output_tokens), sum(cost_usd),"
             f" sum(unpriced), sum(estimated) FROM rollup_minute{sql} GROUP BY k ORDER BY k",
             args,
         )
