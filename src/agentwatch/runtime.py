@@ -38,6 +38,11 @@ YIELD_EVERY = 16
 #: Seconds between the reports a process writes about itself to the store.
 REPORT_INTERVAL = 1.0
 
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 Listener = Callable[[LLMCall, list[Anomaly]], None]
 
 
@@ -93,7 +98,9 @@ class Monitor:
             detectors=settings.detectors,
             redaction=settings.redaction,
         )
-        self.detector = detector or AnomalyDetector(settings.anomalies, budgets=settings.budgets)
+        self.detector = detector or AnomalyDetector(
+            settings.anomalies, budgets=settings.budgets, clock=_utcnow
+        )
         self.alert_sinks: list[AlertSink] = [LogAlerts()] if alert_sinks is None else alert_sinks
         self.listeners: list[Listener] = []
         self._storage_factory = storage_factory
@@ -146,7 +153,7 @@ class Monitor:
         # The parent's SQLite connection must not be used (or closed) in the child.
         self._leftover = self._storage
         self._storage = None
-        self.detector = AnomalyDetector(self.settings.anomalies, budgets=self.settings.budgets)
+        self.detector = AnomalyDetector(self.settings.anomalies, budgets=self.settings.budgets, clock=_utcnow)
         self._deliveries = DeliveryLog(lambda: self._storage_factory(self.settings))
         self._start_dispatcher()  # the parent's channel threads do not exist in the child
         self._init_counters()

@@ -208,6 +208,13 @@ def test_error_rate_needs_enough_requests() -> None:
     assert [a.type for a in more] == ["high_error_rate"]
 
 
+def test_an_event_from_a_clock_running_ahead_does_not_blind_the_windows() -> None:
+    detector = AnomalyDetector({"model_errors_min": 100}, clock=lambda: T0)
+    run(detector, [call(2 * 3600)])  # a client whose clock is two hours ahead
+    errors = [call(i, status=Status.ERROR) for i in range(29)]
+    assert "high_error_rate" in {a.type for a in run(detector, errors)}
+
+
 # ---------------------------------------------------------------------- settings
 
 

@@ -57,7 +57,7 @@ class AnomalyDetector:
         evidence = Evidence(id_factory, clock)
         self.rules = EventRules(settings, evidence)
         self.spikes = SpikeRules(settings, evidence)
-        self.windows = WindowRules(settings, evidence)
+        self.windows = WindowRules(settings, evidence, clock=clock)
         self.repeats = RepeatRule(settings, evidence)
         self.budgets = BudgetRule(settings, budgets or BudgetSettings(), evidence)
         self.failures = 0  # events the rules failed on (counted, logged once)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from agentwatch.analysis.catalogue import fingerprint
 from agentwatch.analysis.evidence import Evidence, model_scope
@@ -19,6 +20,8 @@ from agentwatch.analysis.settings import AnomalySettings
 from agentwatch.model import Anomaly, LLMCall, Status
 
 BUCKETS = 60
+#: How far past the clock an event's time may move the windows (client clocks drift).
+MAX_AHEAD_S = 300.0
 EVIDENCE_IDS = 10
 
 
@@ -89,9 +92,16 @@ class _Rule:
 
 
 class WindowRules:
-    def __init__(self, settings: AnomalySettings, evidence: Evidence, max_scopes: int = 10_000) -> None:
+    def __init__(
+        self,
+        settings: AnomalySettings,
+        evidence: Evidence,
+        max_scopes: int = 10_000,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         s = self.settings = settings
         self.evidence = evidence
+        self.clock = clock  # given, no event counts as later than it by more than MAX_AHEAD_S
         self.max_scopes = max_scopes
         self.active: dict[str, Anomaly] = {}  # fingerprint -> the open anomaly
         er = s.error_rate_threshold
@@ -140,6 +150,10 @@ class WindowRules:
         raised: list[Anomaly] = []
         resolved: list[Anomaly] = []
         ts = event.end_time.timestamp()
+        if self.clock is not None:
+            # one event from a client whose clock runs ahead must not push every window past
+            # the events of everyone else
+            ts = min(ts, self.clock().timestamp() + MAX_AHEAD_S)
         error = event.status is Status.ERROR
         cost = cost_of(event) or 0.0
         checks: list[tuple[_Rule, str, dict[str, str]]] = [(r, "", {}) for r in self._global]
