@@ -3,6 +3,7 @@ only; per-key rate limits on ingest; the provider's key never stored."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +35,23 @@ def test_every_route_but_health_needs_a_key(served: Served) -> None:
         assert status(served, method, path, {}) == 401, path
         assert status(served, method, path, {"Authorization": "Bearer aw_nope_nope"}) == 401, path
     assert status(served, "GET", "/health", {}) == 200
+
+
+@pytest.mark.parametrize("path", [INGEST, "/v1/traces", "/proxy/openai/v1/chat/completions"])
+def test_an_unknown_caller_is_refused_before_its_body_is_read(served: Served, path: str) -> None:
+    """Headers announcing 50 MB and no body: without a key the answer comes at once, not after
+    the server has waited for (and buffered) the body."""
+    host, port = served.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {50 * 1024 * 1024}\r\n\r\n".encode()
+        )
+        reply = sock.recv(4096).decode("latin-1")
+    assert reply.startswith("HTTP/1.1 401"), reply[:200]
+    assert "www-authenticate: Bearer" in reply.lower().replace(
+        "www-authenticate: bearer", "www-authenticate: Bearer"
+    )
 
 
 def test_scopes(served: Served) -> None:

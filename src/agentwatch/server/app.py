@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.monitor = monitor
     app.state.storage = storage
-    app.state.auth = Authenticator(keys)
+    auth = app.state.auth = Authenticator(keys)
     app.state.ingestor = Ingestor(
         monitor, RateLimiter(config.ingest_rate, config.ingest_burst), config.commit_timeout
     )
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=config.max_body_bytes,
         passthrough_prefix=PREFIX,
         passthrough_max_bytes=config.proxy_max_body_bytes,
+        admits=lambda headers, proxy: auth.admits(headers, proxy=proxy),
     )
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(api.router)

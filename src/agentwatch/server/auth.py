@@ -32,6 +32,18 @@ class Authenticator:
     def __init__(self, keys: KeyStore | None) -> None:
         self.keys = keys  # None: auth is off
 
+    def admits(self, headers: dict[bytes, bytes], *, proxy: bool) -> bool:
+        """Whether a request carries a live key (any scope), before its body is read: an unknown
+        caller must not make the server buffer megabytes. Routes still check the scope."""
+        if self.keys is None:
+            return True
+        key = headers.get(KEY_HEADER.lower().encode(), b"").decode("latin-1")
+        if not key and not proxy:  # on the proxy, Authorization is the provider's key
+            scheme, _, credentials = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+            key = credentials.strip() if scheme.lower() == "bearer" else ""
+        record = self.keys.verify(key) if key else None
+        return record is not None and record.revoked_at is None
+
     def check(self, key: str | None, scope: Scope) -> ApiKey:
         if self.keys is None:
             return ANONYMOUS

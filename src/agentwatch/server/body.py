@@ -1,7 +1,8 @@
 """Request bodies: a size limit and gzip, before any route sees them.
 
-A pure ASGI middleware reads the whole body of a POST/PUT/PATCH (refusing with 413 as soon as it
-passes ``max_bytes``), decompresses ``Content-Encoding: gzip`` (again with the limit, so a small
+A pure ASGI middleware first refuses (401) a POST/PUT/PATCH that carries no live API key, so an
+unknown caller cannot make the server buffer a body; then it reads the whole body (refusing with
+413 as soon as it passes ``max_bytes``), decompresses ``Content-Encoding: gzip`` (again with the limit, so a small
 gzip bomb is a 413 too; a corrupt or truncated stream is a 400), and replays the result to the app.
 The provider proxy's bodies have their own (larger) limit and are passed on as they came.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,9 +40,16 @@ def gunzip(data: bytes, max_bytes: int) -> bytes:
 
 class BodyLimit:
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, passthrough_prefix: str, passthrough_max_bytes: int
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        passthrough_prefix: str,
+        passthrough_max_bytes: int,
+        admits: Callable[[dict[bytes, bytes], bool], bool] | None = None,
     ) -> None:
         self.app = app
+        self.admits = admits  # given: a request without a live key is refused before its body is read
         self.max_bytes = max_bytes
         self.passthrough_prefix = passthrough_prefix
         self.passthrough_max_bytes = passthrough_max_bytes
@@ -48,6 +57,11 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
             await self.app(scope, receive, send)
+            return
+        if self.admits is not None and not self.admits(
+            dict(scope["headers"]), scope["path"].startswith(self.passthrough_prefix)
+        ):
+            await _reply(send, 401, "an unknown, revoked or missing API key", bearer=True)
             return
         try:
             body = await self._read(scope, receive)
@@ -97,16 +111,10 @@ class BodyLimit:
         return body
 
 
-async def _reply(send: Send, status: int, message: str) -> None:
+async def _reply(send: Send, status: int, message: str, *, bearer: bool = False) -> None:
     payload = json.dumps({"detail": message}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    if bearer:
+        headers.append((b"www-authenticate", b"Bearer"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
