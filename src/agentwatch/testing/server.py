@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import http.client
 import logging
-import socket
-import threading
-import time
 from types import TracebackType
 from typing import Self
 
@@ -14,6 +11,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from agentwatch.testing.app import create_app
+from agentwatch.uvicorn_thread import UvicornThread
 
 __all__ = ["Emulator", "serve"]
 
@@ -35,16 +33,13 @@ class Emulator:
 
     def __init__(self, port: int = 0, *, app: Starlette | None = None) -> None:
         self.app = app if app is not None else create_app()
-        self._requested_port = port
-        self._port: int | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._runner = UvicornThread(self.app, host=_HOST, port=port, name="agentwatch-emulator")
 
     @property
     def port(self) -> int:
-        if self._port is None:
+        if self._runner.port is None:
             raise RuntimeError("the emulator is not running; call start() first")
-        return self._port
+        return self._runner.port
 
     @property
     def url(self) -> str:
@@ -63,52 +58,18 @@ class Emulator:
 
     def start(self) -> Self:
         """Bind the port, start serving, and return once the emulator answers."""
-        if self._thread is not None:
+        if self._runner.running:
             raise RuntimeError("the emulator is already running")
-        # An explicit IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose
-        # proto says TCP, and without it every response waits ~40 ms for a delayed ACK (Nagle).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self._runner.start(_START_TIMEOUT)
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((_HOST, self._requested_port))
-        except OSError:
-            sock.close()
-            raise
-        port: int = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            host=_HOST,
-            port=port,
-            log_level="warning",
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-        )
-        server = uvicorn.Server(config)
-        # Off the main thread, uvicorn 0.54 installs no signal handlers (Server.capture_signals).
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name=f"agentwatch-emulator-{port}", daemon=True
-        )
-        self._server, self._thread, self._port = server, thread, port
-        thread.start()
-        try:
-            self._wait_until_serving()
+            self._check_health()
         except BaseException:
             self.stop()
-            sock.close()
             raise
         logger.debug("emulator serving on %s", self.url)
         return self
 
-    def _wait_until_serving(self) -> None:
-        assert self._server is not None and self._thread is not None
-        deadline = time.monotonic() + _START_TIMEOUT
-        while not self._server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError("the emulator's server thread exited during startup")
-            if time.monotonic() > deadline:
-                raise RuntimeError("the emulator did not start in time")
-            time.sleep(0.005)
+    def _check_health(self) -> None:
         connection = http.client.HTTPConnection(_HOST, self.port, timeout=_START_TIMEOUT)
         try:
             connection.request("GET", "/health")
@@ -120,17 +81,8 @@ class Emulator:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop serving and join the thread, waiting at most about ``timeout`` seconds."""
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        server.should_exit = True
-        thread.join(timeout / 2)
-        if thread.is_alive():
-            server.force_exit = True
-            thread.join(timeout / 2)
-        if thread.is_alive():
+        if not self._runner.stop(timeout / 2):
             logger.warning("the emulator's server thread did not stop within %.1f s", timeout)
-        self._server = self._thread = self._port = None
 
     def __enter__(self) -> Self:
         return self.start()
