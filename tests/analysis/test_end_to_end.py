@@ -20,8 +20,9 @@ import pytest
 
 import agentwatch
 from agentwatch.model import Anomaly, AnomalyStatus
-from agentwatch.storage import AnomalyFilter, EventFilter, SQLiteStorage
+from agentwatch.storage import EventFilter, SQLiteStorage
 from agentwatch.testing import Emulator
+from tests.analysis.stored import stored_anomalies
 
 
 class Watched:
@@ -32,12 +33,7 @@ class Watched:
         agentwatch.configure(database=f"sqlite:///{db}", flush_interval=0.05, anomalies=anomalies)
 
     def __call__(self) -> list[Anomaly]:
-        assert agentwatch.flush(10)
-        store = SQLiteStorage(self.db)
-        try:
-            return list(reversed(store.find_anomalies(AnomalyFilter(), 1000)))
-        finally:
-            store.close()
+        return stored_anomalies(self.db)
 
 
 Watch = Callable[..., Watched]

@@ -17,8 +17,8 @@ import pytest
 
 import agentwatch
 from agentwatch.model import Anomaly
-from agentwatch.storage import AnomalyFilter, EventFilter, SQLiteStorage
 from agentwatch.testing import Emulator
+from tests.analysis.stored import stored_anomalies, stored_events
 
 
 def _usage(prompt: int, completion: int) -> str:
@@ -49,20 +49,10 @@ class Traffic:
         )
 
     def anomalies(self) -> list[Anomaly]:
-        assert agentwatch.flush(10)
-        store = SQLiteStorage(self.db)
-        try:
-            return list(reversed(store.find_anomalies(AnomalyFilter(), 1000)))
-        finally:
-            store.close()
+        return stored_anomalies(self.db)
 
     def costs(self) -> list[float | None]:
-        store = SQLiteStorage(self.db)
-        try:
-            events = list(reversed(store.events(EventFilter(), 1000)))
-        finally:
-            store.close()
-        return [e.cost.total_usd if e.cost else None for e in events]
+        return [e.cost.total_usd if e.cost else None for e in stored_events(self.db)]
 
 
 @pytest.fixture

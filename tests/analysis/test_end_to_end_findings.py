@@ -12,8 +12,8 @@ import pytest
 
 import agentwatch
 from agentwatch.model import Anomaly, LLMCall
-from agentwatch.storage import AnomalyFilter, EventFilter, SQLiteStorage
 from agentwatch.testing import Emulator
+from tests.analysis.stored import stored_anomalies, stored_events
 
 #: shaped like an OpenAI project key; made up
 OPENAI_KEY = "sk-proj-" + "Q7vX2mN9pL4kR8sT1wY6zB3cD5fG0hJ" + "aE"
@@ -36,24 +36,10 @@ class Chat:
         self.client.chat.completions.create(model="gpt-4o-mini", messages=messages, extra_headers=headers)
 
     def anomalies(self) -> list[Anomaly]:
-        assert agentwatch.flush(10)
-        with _store(self.db) as store:
-            return list(reversed(store.find_anomalies(AnomalyFilter(), 100)))
+        return stored_anomalies(self.db)
 
     def last_event(self) -> LLMCall:
-        with _store(self.db) as store:
-            return store.events(EventFilter(), 1)[0]
-
-
-class _store:
-    def __init__(self, db: Path) -> None:
-        self.store = SQLiteStorage(db)
-
-    def __enter__(self) -> SQLiteStorage:
-        return self.store
-
-    def __exit__(self, *exc: object) -> None:
-        self.store.close()
+        return stored_events(self.db)[-1]
 
 
 @pytest.fixture
