@@ -108,7 +108,7 @@ class DetectorRegistry:
                 self.failures[detector.name] = count
                 if count == 1:
                     log.exception("agentwatch: detector %s failed; the others still run", detector.name)
-        return _best_per_span(findings)
+        return _best_per_span(findings) if findings else findings  # most texts: nothing found
 
 
 def _best_per_span(findings: list[Finding]) -> list[Finding]:

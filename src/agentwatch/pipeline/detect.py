@@ -9,6 +9,8 @@ repeats a stretch of the system prompt is reported as an ``injection`` / ``promp
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 
 from agentwatch.detectors.base import Detector, DetectorRegistry, default_registry
@@ -20,6 +22,10 @@ TOOL_ROLES = frozenset({"tool", "function", "function_call_output", "tool_result
 
 #: A response repeating this many characters of the system prompt verbatim leaks it.
 LEAK_WINDOW = 48
+#: The findings of this many recently scanned texts (of at most ``RECENT_MAX_CHARS``) are remembered.
+RECENT_TEXTS = 64
+RECENT_MAX_CHARS = 16_000
+_BUILTIN = "agentwatch.detectors."
 
 
 def location_of(role: str) -> str:
@@ -75,6 +81,9 @@ class DetectorStage:
         self.settings = settings or DetectorSettings()
         self.registry = registry or default_registry()
         self._detectors: list[Detector] | None = None
+        self._cacheable = False
+        self._recent: OrderedDict[str, tuple[Finding, ...]] = OrderedDict()
+        self._lock = threading.Lock()
 
     @property
     def detectors(self) -> list[Detector]:
@@ -87,7 +96,31 @@ class DetectorStage:
                 configured = injection.detectors(injection_threshold=threshold)
                 chosen = [d for d in chosen if not d.name.startswith("injection.")] + list(configured)
             self._detectors = [d for d in chosen if self.settings.wants(d.name)]
+            self._cacheable = all(type(d).__module__.startswith(_BUILTIN) for d in self._detectors)
         return self._detectors
+
+    def _scan(self, text: str) -> list[Finding]:
+        """The findings in ``text``; those of a text seen lately are remembered, when every detector is
+        a built-in one (a pure function of the text): a system prompt comes with every call, and a
+        chat resends its history."""
+        detectors = self.detectors
+        if not self._cacheable or len(text) > RECENT_MAX_CHARS:
+            return self.registry.scan(text, only=detectors)
+        with self._lock:  # stages may be shared by threads (the server's ingestion, the worker)
+            recent = self._recent.get(text)
+            if recent is not None:
+                self._recent.move_to_end(text)
+        if recent is not None:
+            return [finding.model_copy() for finding in recent]
+        failures = sum(self.registry.failures.values())
+        found = self.registry.scan(text, only=detectors)
+        if sum(self.registry.failures.values()) == failures:  # a detector that failed may not next time
+            remembered = tuple(finding.model_copy() for finding in found)
+            with self._lock:
+                self._recent[text] = remembered
+                if len(self._recent) > RECENT_TEXTS:
+                    self._recent.popitem(last=False)
+        return found
 
     def process(self, event: LLMCall) -> None:
         if not self.settings.enabled:
@@ -95,7 +128,7 @@ class DetectorStage:
         limit = self.settings.max_chars
         found: list[Finding] = []
         for location, text in texts_of(event):
-            for finding in self.registry.scan(text[:limit], only=self.detectors):
+            for finding in self._scan(text[:limit]):
                 finding.location = location
                 found.append(finding)
         system = "\n".join(text for location, text in texts_of(event) if location == "system")

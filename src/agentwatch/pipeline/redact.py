@@ -85,14 +85,15 @@ class RedactionStage:
         return self.redactor.apply(text, findings) if findings else text
 
     def process(self, event: LLMCall) -> None:
-        secrets = [d for d in self.registry.detectors if d.kind == "secret"]
-        for key, value in event.metadata.items():
-            if isinstance(value, str):
-                event.metadata[key] = self._redact(value, secrets)
-        if event.error is not None and event.error.message:
-            event.error.message = self._redact(event.error.message, secrets)
-        if not self.capture_content:
-            return  # the content policy removes the content itself
+        if event.metadata or (event.error is not None and event.error.message):
+            secrets = [d for d in self.registry.detectors if d.kind == "secret"]
+            for key, value in event.metadata.items():
+                if isinstance(value, str):
+                    event.metadata[key] = self._redact(value, secrets)
+            if event.error is not None and event.error.message:
+                event.error.message = self._redact(event.error.message, secrets)
+        if not self.capture_content or not event.findings:
+            return  # the content policy removes the content itself; or nothing to redact
         fired = {f.detector for f in event.findings if self.redactor.applies(f)}
         detectors = [d for d in self.registry.detectors if d.name in fired]
         if not detectors:

@@ -96,4 +96,5 @@ class RiskStage:
         self.sources = list(sources)
 
     def process(self, event: LLMCall) -> None:
-        event.risk = combine(signal for source in self.sources for signal in source.signals(event))
+        signals = [signal for source in self.sources for signal in source.signals(event)]
+        event.risk = combine(signals) if signals else Risk()  # no signal: score 0, low, no reasons

@@ -53,3 +53,26 @@ def test_clip_keeps_both_ends_and_is_idempotent() -> None:
     assert clipped == "A" * HEAD + "\n" + "C" * TAIL
     assert clip(clipped) is clipped
     assert clip("short") == "short"
+
+
+def test_the_fast_path_for_accented_latin_equals_the_full_path() -> None:
+    from agentwatch.detectors.injection.normalize import _TO_ASCII, _normalize, _normalize_fully
+
+    assert len(_TO_ASCII) > 150
+    for char in _TO_ASCII:
+        for text in (
+            char,
+            f"Ab{char}c d",
+            f"{char}{char.upper()} x{char}",
+            f"i g n o r {char} x",
+            f"“{char}” — é",
+        ):
+            _normalize.cache_clear()
+            fast, full = _normalize(text), _normalize_fully(text)
+            assert (fast.text, fast.exact, fast.disguises, fast.tokens, fast.hidden) == (
+                full.text,
+                full.exact,
+                full.disguises,
+                full.tokens,
+                full.hidden,
+            ), repr(text)

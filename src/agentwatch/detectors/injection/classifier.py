@@ -11,7 +11,7 @@ import gzip
 import json
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 from itertools import pairwise, repeat
 from typing import Any
@@ -35,6 +35,20 @@ class Weights:
     weights: dict[str, float]
     threshold: float  # chosen by the training script on out-of-fold scores (never the test sets)
     meta: dict[str, Any]
+
+    @cached_property
+    def tables(self) -> tuple[dict[str, float], dict[tuple[str, str], float]]:
+        """The weights of words, and of word pairs keyed by ``(first, second)``: the pairs of a text
+        as tuples cost less to make and look up than as joined strings."""
+        words: dict[str, float] = {}
+        pairs: dict[tuple[str, str], float] = {}
+        for feature, weight in self.weights.items():
+            first, space, second = feature.partition(" ")
+            if space and " " not in second:
+                pairs[first, second] = weight
+            else:
+                words[feature] = weight
+        return words, pairs
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Weights:
@@ -60,8 +74,15 @@ class InjectionClassifier:
 
     def score(self, text: str) -> float:
         """Probability in [0, 1] that ``text`` is an injection or jailbreak attempt."""
-        get = self.model.weights.get
-        z = self.model.bias + sum(map(get, features(normalize(text).tokens), repeat(0.0)))
+        words, pairs = self.model.tables
+        norm = normalize(text)
+        # the weights of features(): the distinct words (a set shared with the heuristics) and the
+        # distinct word pairs that have one (most have none)
+        z = (
+            self.model.bias
+            + sum(map(words.get, norm.vocabulary, repeat(0.0)))
+            + sum(map(pairs.__getitem__, set(filter(pairs.__contains__, pairwise(norm.tokens)))))
+        )
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     def scan(self, text: str) -> list[Finding]:

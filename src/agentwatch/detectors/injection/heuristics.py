@@ -11,10 +11,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from agentwatch.detectors.injection.normalize import HEAD, Normalized, clip, normalize, words
 from agentwatch.detectors.injection.rules import RULES, Rule
+from agentwatch.detectors.pattern import rarest_common_character
 from agentwatch.model import Finding
 
 _BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{24,}={0,2}(?![\w+/=-])")
@@ -44,27 +46,50 @@ class _Compiled:
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         self.rules = rules
         self.groups = [len(rule.triggers) for rule in rules]
+        self.full = [(1 << n) - 1 for n in self.groups]  # every group's bit set: a candidate
         self.index: dict[str, list[tuple[int, int]]] = {}  # word -> (rule, group) it triggers
-        self.fragments: list[tuple[str, int, int]] = []  # triggers that are not words: substrings
+        # triggers that are not words: substrings, each with its rarest character
+        self.fragments: list[tuple[str, str, int, int]] = []
         for r, rule in enumerate(rules):
             for g, group in enumerate(rule.triggers):
                 for trigger in group:
                     if _WORD.fullmatch(trigger):
                         self.index.setdefault(trigger, []).append((r, g))
                     else:
-                        self.fragments.append((trigger, r, g))
+                        rare = rarest_common_character((trigger,)) or trigger
+                        self.fragments.append((trigger, rare, r, g))
+        # word -> (the one-group rules it makes candidates, (rule, group bit) of the others)
+        self.by_word: dict[str, tuple[frozenset[int], tuple[tuple[int, int], ...]]] = {
+            word: (
+                frozenset(r for r, _ in entries if self.groups[r] == 1),
+                tuple((r, 1 << g) for r, g in entries if self.groups[r] > 1),
+            )
+            for word, entries in self.index.items()
+        }
+        self.vocabulary = frozenset(self.index)
+        self.fragment_bits = [0] * len(rules)  # rule -> bits of its groups that have a fragment
+        for _, _, r, g in self.fragments:
+            self.fragment_bits[r] |= 1 << g
 
-    def _candidates(self, text: str, tokens: set[str]) -> list[int]:
-        hit: dict[int, set[int]] = {}
-        for entries in filter(None, map(self.index.get, tokens)):
-            for r, g in entries:
-                hit.setdefault(r, set()).add(g)
-        for fragment, r, g in self.fragments:
-            if fragment in text:
-                hit.setdefault(r, set()).add(g)
-        return sorted(r for r, groups in hit.items() if len(groups) == self.groups[r])
+    def _candidates(self, text: str, tokens: AbstractSet[str]) -> list[int]:
+        found: set[int] = set()
+        partial: dict[int, int] = {}  # rule -> bits of its groups that have a word in the text
+        by_word = self.by_word
+        for word in self.vocabulary & tokens:  # a set intersection: most words trigger nothing
+            singles, groups = by_word[word]
+            found |= singles
+            for r, bit in groups:
+                partial[r] = partial.get(r, 0) | bit
+        full = self.full
+        for fragment, rare, r, g in self.fragments:
+            if partial.get(r, 0) | self.fragment_bits[r] != full[r]:
+                continue  # the rule lacks a word that no fragment can stand in for
+            if rare in text and fragment in text:  # one character first: a faster search
+                partial[r] = partial.get(r, 0) | 1 << g
+        found.update(r for r, bits in partial.items() if bits == full[r])
+        return sorted(found)
 
-    def matches(self, text: str, tokens: set[str]) -> list[Match]:
+    def matches(self, text: str, tokens: AbstractSet[str]) -> list[Match]:
         found: dict[str, Match] = {}
         for r in self._candidates(text, tokens):
             rule = self.rules[r]
@@ -99,7 +124,19 @@ def _decoded_payloads(text: str) -> list[tuple[int, int, str]]:
     return payloads
 
 
-def _may_hold_base64(norm: Normalized) -> bool:
+#: Bytes of the base64 alphabets -> "a", everything else (UTF-8 bytes of other letters too) -> " ".
+_BASE64_BYTES = bytes(
+    97 if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "+/_-") else 32 for c in range(256)
+)
+_BASE64_RUN = b"a" * 24
+
+
+def _may_hold_base64(text: str, norm: Normalized) -> bool:
+    """Whether ``text`` has a run of 24 base64 characters (the least :data:`_BASE64` matches; found
+    with a byte translation and one substring search) and ``norm`` a word of 24 characters."""
+    raw = text.encode("utf-8", "surrogatepass")
+    if _BASE64_RUN not in raw.translate(_BASE64_BYTES):
+        return False  # _decoded_payloads would find nothing
     return max(map(len, norm.text.split()), default=0) >= 24  # base64 runs have no spaces
 
 
@@ -118,17 +155,19 @@ def _unclip(match: Match, shift: int) -> Match:
 
 def _analyse(text: str) -> list[Match]:
     norm = normalize(text)
-    tokens = set(norm.tokens)
-    found = {m.family: m for m in _COMPILED.matches(norm.text, tokens)}
+    found = {m.family: m for m in _COMPILED.matches(norm.text, norm.vocabulary)}
     if not norm.exact:
         found = {f: Match(f, m.score, None, None) for f, m in found.items()}
-    disguise = _disguise(norm, bool(found))
-    for start, end, decoded in _decoded_payloads(text) if _may_hold_base64(norm) else ():
+    disguise = _disguise(norm, bool(found)) if norm.hidden or norm.disguises else _NO_DISGUISE
+    for start, end, decoded in _decoded_payloads(text) if _may_hold_base64(text, norm) else ():
         if _COMPILED.matches(decoded, set(words(decoded))):
             disguise = max(disguise, Match("obfuscation", _DISGUISED_ATTACK, start, end), key=_score)
     if disguise.score > 0:
         found["obfuscation"] = max(found.get("obfuscation", disguise), disguise, key=_score)
     return list(found.values())
+
+
+_NO_DISGUISE = Match("obfuscation", 0.0, None, None)
 
 
 def _score(match: Match) -> float:

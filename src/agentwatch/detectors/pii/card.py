@@ -43,10 +43,15 @@ def luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+#: Length -> the (lowest, highest) prefixes of the schemes issuing numbers of that length.
+_BY_LENGTH: dict[int, tuple[tuple[str, str], ...]] = {
+    n: tuple((low, high) for low, high, lengths in _ISSUERS if n in lengths) for n in range(12, 20)
+}
+
+
 def issuer_accepts(digits: str) -> bool:
     """Whether some card scheme issues numbers with this prefix and length."""
-    n = len(digits)
-    return any(n in lengths and low <= digits[: len(low)] <= high for low, high, lengths in _ISSUERS)
+    return any(low <= digits[: len(low)] <= high for low, high in _BY_LENGTH.get(len(digits), ()))
 
 
 # fmt: off

@@ -21,6 +21,16 @@ LENGTHS: dict[str, int] = {
 }  # fmt: skip
 
 
+#: ASCII letters -> "a", ASCII digits -> "d", every other byte -> " ".
+_SHAPES = bytes(
+    97 if chr(c).isascii() and chr(c).isalpha() else 100 if chr(c) in "0123456789" else 32 for c in range(256)
+)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+#: The non-ASCII letters that ``[a-z]`` matches when case is ignored (see the ``re`` docs); ``\d``
+#: matches every decimal digit (``str.isdecimal``).
+_FOLDED_LETTERS = frozenset("\u0130\u0131\u017f\u212a")
+
+
 def mod97(iban: str) -> bool:
     """ISO 13616: move the first four characters to the end, letters to numbers, remainder 1."""
     rearranged = iban[4:] + iban[:4]
@@ -34,7 +44,15 @@ class IBANDetector(PatternDetector):
     context = Context(positive=words("iban", "account", "konto", "bank", "rachunek", "transfer", "wire"))
 
     def triggered(self, text: str) -> bool:
-        return bool(number_windows(text))  # every IBAN has a run of digits
+        """Every IBAN has a run of digits, and starts with two letters and two digits: "aadd" once
+        the bytes are translated (one substring search, where the pattern costs 20 times more)."""
+        if not number_windows(text):
+            return False
+        if not text.isascii() and any(
+            ch.isdecimal() or ch in _FOLDED_LETTERS for ch in _NON_ASCII.findall(text)
+        ):
+            return True  # a digit or letter (to the pattern) that the byte translation misses
+        return b"aadd" in text.encode("utf-8", "surrogatepass").translate(_SHAPES)
 
     def check(self, value: str) -> float | None:
         compact = value.replace(" ", "").upper()
