@@ -6,21 +6,50 @@ from collections.abc import Callable
 from typing import Any
 
 from agentwatch.alerting.channel import Channel
-from agentwatch.alerting.console import ConsoleChannel
 from agentwatch.alerting.delivery import Record
 from agentwatch.alerting.dispatcher import AlertDispatcher
-from agentwatch.alerting.email import EmailChannel
-from agentwatch.alerting.pagerduty import PagerDutyChannel
 from agentwatch.alerting.settings import AlertSettings, Route
-from agentwatch.alerting.slack import SlackChannel
-from agentwatch.alerting.webhook import WebhookChannel
+
+# Each channel's module is imported when a channel of its type is configured, not with agentwatch:
+# the console needs Rich, email smtplib, and an app with no channels needs neither.
+
+
+def _console(name: str, _settings: Any) -> Channel:
+    from agentwatch.alerting.console import ConsoleChannel
+
+    return ConsoleChannel(name)
+
+
+def _webhook(name: str, settings: Any) -> Channel:
+    from agentwatch.alerting.webhook import WebhookChannel
+
+    return WebhookChannel(name, settings)
+
+
+def _slack(name: str, settings: Any) -> Channel:
+    from agentwatch.alerting.slack import SlackChannel
+
+    return SlackChannel(name, settings)
+
+
+def _pagerduty(name: str, settings: Any) -> Channel:
+    from agentwatch.alerting.pagerduty import PagerDutyChannel
+
+    return PagerDutyChannel(name, settings)
+
+
+def _email(name: str, settings: Any) -> Channel:
+    from agentwatch.alerting.email import EmailChannel
+
+    return EmailChannel(name, settings)
+
 
 CHANNEL_TYPES: dict[str, Callable[[str, Any], Channel]] = {
-    "console": lambda name, _settings: ConsoleChannel(name),
-    "webhook": WebhookChannel,
-    "slack": SlackChannel,
-    "pagerduty": PagerDutyChannel,
-    "email": EmailChannel,
+    "console": _console,
+    "webhook": _webhook,
+    "slack": _slack,
+    "pagerduty": _pagerduty,
+    "email": _email,
 }
 
 
