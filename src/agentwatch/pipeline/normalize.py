@@ -277,6 +277,9 @@ def parse_messages_stream(state: MessagesStream) -> Parsed:
         usage = anthropic_usage(state.start_usage) if state.start_usage is not None else None
         for delta in state.delta_usage:
             usage = anthropic_usage(delta, usage)
+        if usage is not None and not state.delta_usage:
+            # cut before message_delta: message_start's output count is a placeholder, not usage
+            usage.output_tokens = None
         out.usage = usage or Usage()
         out.service_tier = _tier(field(state.start_usage, "service_tier"))
     out.finish_reasons = state.finish_reasons

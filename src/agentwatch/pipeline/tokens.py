@@ -36,7 +36,12 @@ class TokensStage:
         self._counter_for = counter_for_model
 
     def process(self, event: LLMCall) -> None:
-        if event.status is Status.ERROR or not _missing(event.usage):
+        if event.status is Status.ERROR:
+            return
+        if _output_missing(event):
+            self._estimate_output(event)
+            return
+        if not _missing(event.usage):
             return
         finding = Finding(
             kind="usage",
@@ -60,12 +65,37 @@ class TokensStage:
                 prompt += PER_MESSAGE + count(str(message.get("role", "")))
         if chat:
             prompt += REPLY_PRIMING
-        reply = count(event.output_text or "")
-        for call in event.tool_calls:
-            reply += count(call.name) + count(call.arguments)
+        reply = self._reply(event, count)
         event.usage = Usage(
             input_tokens=prompt,
             output_tokens=0 if event.operation == "embeddings" else reply,
             estimated=True,
         )
         event.findings.append(finding)
+
+    def _reply(self, event: LLMCall, count: Callable[[str], int]) -> int:
+        reply = count(event.output_text or "")
+        for call in event.tool_calls:
+            reply += count(call.name) + count(call.arguments)
+        return reply
+
+    def _estimate_output(self, event: LLMCall) -> None:
+        """A stream cut before its final usage: the prompt's count is the provider's, the reply's
+        (billed for what was generated) is counted from what was seen."""
+        count = self._counter_for(event.response_model or event.request_model).count
+        event.usage = event.usage.model_copy(
+            update={"output_tokens": self._reply(event, count), "estimated": True}
+        )
+        event.findings.append(
+            Finding(kind="usage", type="output_usage_missing", detector="tokens", location="response")
+        )
+
+
+def _output_missing(event: LLMCall) -> bool:
+    """Input reported, output not: an Anthropic stream closed before ``message_delta``."""
+    return (
+        event.stream
+        and event.api == "messages"
+        and event.usage.input_tokens is not None
+        and event.usage.output_tokens is None
+    )
