@@ -46,6 +46,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("phone", f"request {UUID} commit {SHA}", []),
     ("phone", "The total was $1 234 567.89 last year", []),
     ("phone", "The shop is at 17151 2450 Crown St", []),
+    ("phone", 'created 1706826999, {"updated": 1725792650, "ts": 1639004871}', []),  # Unix timestamps
+    ("phone", "mobile 07700900123 or 14158675309", ["07700900123", "14158675309"]),
     ("us_ssn", "My SSN is 536-22-1475.", ["536-22-1475"]),
     ("us_ssn", "social security number 536 22 1475", ["536 22 1475"]),
     ("us_ssn", "SSN: 536221475", ["536221475"]),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import time
+
 import agentwatch
 from agentwatch.detectors import Detector, DetectorRegistry, default_registry
 from agentwatch.model import Finding
@@ -80,3 +83,30 @@ def test_hostile_input_never_raises() -> None:
     for text in (lone_surrogates, control, digits, separators, mixed, "", "\n" * 10_000):
         assert isinstance(agentwatch.scan(text), list)
     assert [f.type for f in agentwatch.scan(lone_surrogates)] == ["credit_card"]
+
+
+def _nested_jwt_header(depth: int) -> str:
+    raw = b'{"alg":"HS256","a":' + b"[" * depth
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def test_no_builtin_detector_raises_on_hostile_input() -> None:
+    """The registry would swallow the exception, but the detector's findings in that text are lost."""
+    hostile = {
+        "kelvin sign in an IBAN": "IBAN DE89 3704 0044 0532 0130 \u212a0 and DE89370400440532013000",
+        "deeply nested JWT header": f"x {_nested_jwt_header(100_000)}.eyJhIjoxfQ.sig",
+    }
+    for name, text in hostile.items():
+        for detector in default_registry().detectors:
+            try:
+                detector.scan(text)
+            except Exception as exc:  # pragma: no cover - the failure being tested for
+                raise AssertionError(f"{detector.name} raised on {name}: {exc!r}") from exc
+
+
+def test_many_unterminated_private_key_headers_scan_in_linear_time() -> None:
+    detector = next(d for d in default_registry().detectors if d.name == "secret.private_key")
+    text = "-----BEGIN RSA PRIVATE KEY-----\n" * 6_000  # 192,000 characters, within max_chars
+    started = time.process_time()
+    assert detector.scan(text) == []
+    assert time.process_time() - started < 0.5  # quadratic: several seconds

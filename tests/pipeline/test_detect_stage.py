@@ -206,3 +206,70 @@ def test_anthropic_tool_results_are_tool_output(emulator: Emulator, recorder_wit
     assert kinds(event, "pii") == {("pii", "iban", "tool_output")}
     assert event.input_messages is not None
     assert event.input_messages[-1] == {"role": "tool", "content": "IBAN [IBAN]", "tool_call_id": "tu_1"}
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"detectors": {"enabled": False}},
+        {"detectors": {"disabled": ["secret"]}},
+        {"detectors": {"disabled": ["secret.openai_key", "secret.aws_access_key"]}},
+        {"detectors": {"max_chars": 100}},  # the keys sit past the part that is scanned
+    ],
+    ids=["detectors-off", "secret-family-off", "key-detectors-off", "past-max-chars"],
+)
+def test_stored_content_never_keeps_api_keys_whatever_the_detector_settings(
+    emulator: Emulator, recorder_with: Any, settings: dict[str, Any]
+) -> None:
+    recorder = recorder_with(capture_content=True, **settings)
+    padding = "Some context. " * 10
+    openai_client(emulator).chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": f"{padding}my key is {API_KEY}"}],
+        extra_headers={"x-emulator-content": f"{padding}Noted: {AWS_KEY}"},
+    )
+    stored = recorder.stored_bytes()
+    event = recorder.only_event()
+    assert event.input_messages is not None and event.input_messages[0]["content"].endswith("[OPENAI_KEY]")
+    assert API_KEY[8:30].encode() not in stored and AWS_KEY.encode() not in stored
+
+
+def test_secrets_nested_in_metadata_or_in_request_parameters_are_not_stored(
+    emulator: Emulator, recorder_with: Any
+) -> None:
+    recorder = recorder_with()
+    metadata = {"deploy": {"aws": AWS_KEY, "keys": [f"openai {API_KEY}"]}, "n": 3}
+    with agentwatch.trace("nested", metadata=metadata):
+        openai_client(emulator).chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], user=f"svc {API_KEY}"
+        )
+    stored = recorder.stored_bytes()
+    event = recorder.only_event()
+    assert event.metadata == {"deploy": {"aws": "[AWS_ACCESS_KEY]", "keys": ["openai [OPENAI_KEY]"]}, "n": 3}
+    assert event.request_parameters["user"] == "svc [OPENAI_KEY]"
+    assert API_KEY[8:30].encode() not in stored and AWS_KEY.encode() not in stored
+
+
+def test_ingested_content_that_is_not_a_string_is_scanned_and_redacted() -> None:
+    """``agentwatch serve`` takes events as LLMCall JSON from any language: content may be a list of parts."""
+    from datetime import UTC, datetime
+
+    from agentwatch.pipeline import default_pipeline
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    event = LLMCall(
+        event_id="e", trace_id="t", span_id="s", provider="openai", operation="chat",
+        start_time=now, end_time=now, latency_ms=1.0,
+        input_messages=[
+            {"role": "user", "content": [{"type": "text", "text": f"my key is {API_KEY}"}]},
+            {"role": "tool", "content": {"card": CARD, "aws": AWS_KEY}},
+        ],
+    )  # fmt: skip
+    default_pipeline(capture_content=True).run_stages(event)
+    assert kinds(event, "pii", "secret") == {
+        ("secret", "openai_key", "prompt"),
+        ("secret", "aws_access_key", "tool_output"),
+        ("pii", "credit_card", "tool_output"),
+    }
+    stored = event.model_dump_json()
+    assert API_KEY[8:30] not in stored and AWS_KEY not in stored and CARD not in stored

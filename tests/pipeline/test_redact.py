@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,20 @@ def test_overlapping_findings_are_replaced_once() -> None:
         Finding(kind="pii", type="nip", detector="b", start=4, end=12),
     ]
     assert Redactor(RedactionSettings()).apply(text, findings) == "x [PHONE] y"
+
+
+@pytest.mark.parametrize(
+    ("text", "leaks"),
+    [
+        ("card 4111 1111 1111 1111-jan@example.pl", "jan@example.pl"),  # the card's end begins the address
+        ("token: 9f8a7b6c5d4e3f2a1b0c-10.0.0.1=PL61 1090 1014 0000 0712 1981 2874", "0712 1981 2874"),
+    ],
+)
+def test_partly_overlapping_findings_leave_nothing_of_either(text: str, leaks: str) -> None:
+    spans = sorted((f.start or 0, f.end or 0) for f in scan(text) if f.kind in ("pii", "secret"))
+    assert any(b[0] < a[1] < b[1] for a, b in itertools.pairwise(spans))  # a real partial overlap
+    redacted = redact(text)
+    assert leaks not in redacted and not any(text[s:e][-6:] in redacted for s, e in spans)
 
 
 def test_redaction_settings_from_the_file_and_the_environment(tmp_path: Path) -> None:

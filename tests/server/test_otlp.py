@@ -255,3 +255,11 @@ def test_negative_token_counts_are_unknown_not_subtracted(served: Served) -> Non
     assert post(served, json.dumps(export(call)).encode(), "application/json").status_code == 200
     [event] = served.events()
     assert (event.usage.input_tokens, event.usage.output_tokens) == (None, 30)
+
+
+def test_messages_nested_too_deeply_cost_only_their_span(served: Served) -> None:
+    good = span("2222222222222222", "chat", CURRENT)
+    deep = span("8888888888888888", "chat", {**CURRENT, "gen_ai.input.messages": "[" * 100_000})
+    reply = post(served, json.dumps(export(good, deep)).encode(), "application/json")
+    assert reply.status_code == 200, reply.text[:200]
+    assert {e.span_id for e in served.events()} >= {"2222222222222222"}

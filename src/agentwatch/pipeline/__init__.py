@@ -38,7 +38,7 @@ def default_pipeline(
             DetectorStage(detectors),
             RiskStage(),
             CallFingerprints(),  # before redaction: a keyed hash of what was sent, never stored
-            RedactionStage(redaction, capture_content=capture_content),
+            RedactionStage(redaction, capture_content=capture_content, detectors=detectors),
             ContentPolicy(capture_content),
         ],
     )

@@ -12,10 +12,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from typing import Any
 
 from agentwatch.detectors.base import Detector, DetectorRegistry, default_registry
 from agentwatch.detectors.settings import DetectorSettings
 from agentwatch.model import Finding, LLMCall
+from agentwatch.pipeline.normalize import _json, _text
 
 SYSTEM_ROLES = frozenset({"system", "developer"})
 TOOL_ROLES = frozenset({"tool", "function", "function_call_output", "tool_result", "ipython"})
@@ -34,11 +36,23 @@ def location_of(role: str) -> str:
     return "tool_output" if role in TOOL_ROLES else "prompt"
 
 
+def content_text(content: Any) -> str:
+    """A message's content as text: the SDK capture gives a string, but an event sent to
+    ``agentwatch serve`` as JSON may hold a list of parts or any other JSON value."""
+    if content is None or isinstance(content, str):
+        return content or ""
+    if isinstance(content, list | tuple) and all(
+        isinstance(p, str) or (isinstance(p, dict) and isinstance(p.get("text"), str)) for p in content
+    ):
+        return _text(content)  # text parts: their text
+    return _json(content)  # anything else whole: nothing in it escapes the detectors
+
+
 def texts_of(event: LLMCall) -> Iterator[tuple[str, str]]:
     """(location, text) for every piece of text the event carries."""
     for message in event.input_messages or ():
-        content = message.get("content")
-        if isinstance(content, str) and content:
+        content = content_text(message.get("content"))
+        if content:
             yield location_of(str(message.get("role", "user"))), content
     if event.output_text:
         yield "response", event.output_text

@@ -4,7 +4,8 @@ It runs after the detectors and the risk stage and before the content policy. Pe
 (settings ``[agentwatch.redaction]``): ``mask`` replaces the value with ``[EMAIL]``, ``hash`` with
 ``[EMAIL:<12 hex of HMAC-SHA256>]`` (equal values stay joinable, the value is not kept), ``drop``
 replaces the whole message with ``[dropped: email]``. Secrets are redacted even when redaction is
-turned off, and string values of ``metadata`` and error messages are always cleared of secrets:
+turned off (or the detectors are), and the strings in ``metadata``, request parameters and error
+messages are always cleared of secrets:
 API keys are never stored, whatever the settings.
 
 Only the detectors that found something in this event run again (to get offsets in each text), so
@@ -19,8 +20,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentwatch.detectors.base import Detector, DetectorRegistry, default_registry
-from agentwatch.detectors.settings import RedactionMode, RedactionSettings
+from agentwatch.detectors.settings import DetectorSettings, RedactionMode, RedactionSettings
 from agentwatch.model import Finding, LLMCall
+from agentwatch.pipeline.detect import content_text, texts_of
 
 REDACTED_KINDS = frozenset({"pii", "secret"})
 
@@ -57,12 +59,18 @@ class Redactor:
         pos = 0
         for finding in sorted(findings, key=lambda f: (f.start or 0, -(f.end or 0))):
             start, end = finding.start or 0, finding.end or 0
-            if start < pos:  # inside a span already replaced
+            if start < pos:  # inside a span already replaced: what runs past it goes with it
+                pos = max(pos, end)
                 continue
             out += (text[pos:start], self.replacement(finding, text[start:end]))
             pos = end
         out.append(text[pos:])
         return "".join(out)
+
+
+#: No built-in secret is shorter (``pwd=`` and eight characters): shorter request parameters
+#: (``low``, ``auto``, a tool's name) are not scanned.
+SHORTEST_SECRET = 12
 
 
 class RedactionStage:
@@ -74,36 +82,76 @@ class RedactionStage:
         *,
         capture_content: bool,
         registry: DetectorRegistry | None = None,
+        detectors: DetectorSettings | None = None,
     ) -> None:
         self.settings = settings or RedactionSettings()
         self.capture_content = capture_content
         self.registry = registry or default_registry()
         self.redactor = Redactor(self.settings)
+        #: what the detector stage scanned: secrets it could not have found are looked for here
+        self.detector_settings = detectors or DetectorSettings()
+        # (the registry's detectors, their secret detectors, those the detector stage does not run)
+        self._secrets: tuple[object, list[Detector], list[Detector]] = (None, [], [])
+
+    def secret_detectors(self) -> tuple[list[Detector], list[Detector]]:
+        """Every secret detector, and those that the detector stage's settings turn off."""
+        built = self.registry.detectors
+        if self._secrets[0] is not built:
+            secrets = [d for d in built if d.kind == "secret"]
+            scanned = self.detector_settings
+            unscanned = [d for d in secrets if not (scanned.enabled and scanned.wants(d.name))]
+            self._secrets = (built, secrets, unscanned)
+        return self._secrets[1], self._secrets[2]
 
     def _redact(self, text: str, detectors: Sequence[Detector]) -> str:
         findings = self.registry.scan(text, only=detectors)
         return self.redactor.apply(text, findings) if findings else text
 
+    def _clear_secrets(self, value: Any, secrets: Sequence[Detector], shortest: int = 1) -> Any:
+        """``value`` with the secrets in every string it holds (nested mappings and lists too) masked."""
+        if isinstance(value, str):
+            return self._redact(value, secrets) if len(value) >= shortest else value
+        if isinstance(value, dict):
+            return {key: self._clear_secrets(item, secrets, shortest) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._clear_secrets(item, secrets, shortest) for item in value]
+        return value
+
     def process(self, event: LLMCall) -> None:
-        if event.metadata or (event.error is not None and event.error.message):
-            secrets = [d for d in self.registry.detectors if d.kind == "secret"]
-            for key, value in event.metadata.items():
-                if isinstance(value, str):
-                    event.metadata[key] = self._redact(value, secrets)
-            if event.error is not None and event.error.message:
-                event.error.message = self._redact(event.error.message, secrets)
-        if not self.capture_content or not event.findings:
-            return  # the content policy removes the content itself; or nothing to redact
+        secrets, unscanned = self.secret_detectors()
+        if event.metadata:
+            event.metadata = self._clear_secrets(event.metadata, secrets)
+        if event.request_parameters:
+            event.request_parameters = self._clear_secrets(event.request_parameters, secrets, SHORTEST_SECRET)
+        if event.error is not None and event.error.message:
+            event.error.message = self._redact(event.error.message, secrets)
+        if not self.capture_content:
+            return  # the content policy removes the content itself
+        limit = self.detector_settings.max_chars
         fired = {f.detector for f in event.findings if self.redactor.applies(f)}
-        detectors = [d for d in self.registry.detectors if d.name in fired]
-        if not detectors:
-            return
+        # content not read as a string, and text past max_chars, were not all scanned by the detectors
+        unread = any(not isinstance(m.get("content"), str | None) for m in event.input_messages or ())
+        long = any(len(text) > limit for _, text in texts_of(event))
+        if not fired and not unscanned and not unread and not long:
+            return  # nothing to redact
+        built = self.registry.detectors
+        # secrets the detector stage did not look for (turned off) are looked for here: never stored
+        detectors = [d for d in built if d.name in fired or d in unscanned]
+        # past max_chars the detector stage did not look at all: every secret detector runs there
+        beyond = [d for d in built if d.name in fired or d.kind == "secret"] if long else detectors
+
+        def redact(text: str) -> str:
+            chosen = beyond if len(text) > limit else detectors
+            return self._redact(text, chosen) if chosen else text
+
         for message in event.input_messages or ():
             content: Any = message.get("content")
-            if isinstance(content, str) and content:
-                message["content"] = self._redact(content, detectors)
+            if content is not None and not isinstance(content, str):  # as the detectors read it
+                content = message["content"] = content_text(content)
+            if content:
+                message["content"] = redact(content)
         if event.output_text:
-            event.output_text = self._redact(event.output_text, detectors)
+            event.output_text = redact(event.output_text)
         for call in event.tool_calls:
             if call.arguments:
-                call.arguments = self._redact(call.arguments, detectors)
+                call.arguments = redact(call.arguments)

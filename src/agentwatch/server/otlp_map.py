@@ -189,7 +189,7 @@ def _messages(attrs: Attributes, flat_prefix: str, oi_prefix: str, json_name: st
     if isinstance(raw, str):
         try:
             parsed = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = None
         if isinstance(parsed, list):
             out = []

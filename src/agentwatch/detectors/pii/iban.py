@@ -56,7 +56,11 @@ class IBANDetector(PatternDetector):
 
     def check(self, value: str) -> float | None:
         compact = value.replace(" ", "").upper()
-        if LENGTHS.get(compact[:2]) != len(compact) or not compact[4:].isalnum() or not mod97(compact):
+        if (
+            LENGTHS.get(compact[:2]) != len(compact)
+            or not (compact.isascii() and compact[4:].isalnum())  # the pattern's [a-z] matches a Kelvin sign
+            or not mod97(compact)
+        ):
             return None
         return 0.9
 

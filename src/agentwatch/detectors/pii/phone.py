@@ -18,6 +18,9 @@ from agentwatch.detectors.pattern import Context, PatternDetector, words
 
 #: Regions whose national formats are tried for numbers without a country code.
 REGIONS = ("US", "GB", "DE", "PL", "FR")
+#: Those of them whose national numbers are not written after a trunk "0": a bare run of digits
+#: without the 0 is no British, German or French number (a Unix timestamp, 1706826999, is valid as one).
+BARE_REGIONS = ("US", "PL")
 
 _DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}|\d{1,2}\.\d{1,2}\.\d{2}")
 _DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
@@ -98,6 +101,7 @@ class PhoneDetector(PatternDetector):
         if core.startswith(("+", "00")):
             international = "+" + core.lstrip("+")[2:] if core.startswith("00") else core
             return 0.85 if _valid(international, None) else 0.3
-        if any(_valid(core, region) for region in REGIONS):
+        regions = REGIONS if separated or core.startswith("0") else BARE_REGIONS
+        if any(_valid(core, region) for region in regions):
             return 0.6 if separated else 0.55 if digits >= 10 else 0.35
         return 0.35 if separated else 0.2

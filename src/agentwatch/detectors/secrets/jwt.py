@@ -13,7 +13,7 @@ from agentwatch.detectors.pattern import PatternDetector
 def _json_object(part: str) -> dict[str, object] | None:
     try:
         decoded = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):  # RecursionError: "[[[[..." nested past the limit
         return None
     return decoded if isinstance(decoded, dict) else None
 
