@@ -11,9 +11,12 @@ import pytest
 
 from agentwatch.config import ConfigError, load_settings
 from agentwatch.detectors import scan
+from agentwatch.detectors.base import DetectorRegistry
 from agentwatch.detectors.settings import RedactionSettings
 from agentwatch.model import Finding
+from agentwatch.pipeline import ContentPolicy, DetectorStage, Normalizer, Pipeline, RedactionStage
 from agentwatch.pipeline.redact import Redactor
+from tests.pipeline.test_normalize import raw
 
 TEXT = "Mail jan@example.pl, card 4111 1111 1111 1111, key AKIAQWERTYUIOPASDFGH."
 
@@ -85,3 +88,40 @@ def test_redaction_settings_from_the_file_and_the_environment(tmp_path: Path) ->
     assert from_env.redaction.default == "drop"
     with pytest.raises(ConfigError, match="redaction"):
         load_settings({"redaction": {"default": "shred"}}, environ={}, config_file=config)
+
+
+class _FlakyPlugin:
+    """A third-party detector plugin that finds a code name once, then fails on it (its backend went away)."""
+
+    name = "plugin.codename"
+    kind = "pii"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def scan(self, text: str) -> list[Finding]:
+        start = text.find("BLUEBIRD")
+        if start < 0:
+            return []
+        self.calls += 1
+        if self.calls > 1:
+            raise ConnectionError("the plugin's backend is down")
+        return [Finding(kind="pii", type="codename", detector=self.name, start=start, end=start + 8)]
+
+
+def test_content_that_could_not_be_redacted_is_not_stored() -> None:
+    plugin = _FlakyPlugin()
+    registry = DetectorRegistry([lambda: [plugin]], plugins=False)
+    pipeline = Pipeline(
+        Normalizer(),
+        [
+            DetectorStage(registry=registry),
+            RedactionStage(capture_content=True, registry=registry),
+            ContentPolicy(True),
+        ],
+    )
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Operation BLUEBIRD starts Monday"}]}
+    event = pipeline(raw("chat.completions", body, {"choices": [{"message": {"content": "ok"}}]}))
+    assert [f.type for f in event.findings] == ["codename"]  # found, then redaction failed
+    assert pipeline.failures == {"redaction": 1}
+    assert event.input_messages is None and event.output_text is None  # fail closed

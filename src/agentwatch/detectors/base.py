@@ -97,8 +97,13 @@ class DetectorRegistry:
                     built.append(detector)
         return built
 
-    def scan(self, text: str, *, only: Sequence[Detector] | None = None) -> list[Finding]:
-        """Every finding of every detector (or of ``only``), sorted by start offset."""
+    def scan(
+        self, text: str, *, only: Sequence[Detector] | None = None, strict: bool = False
+    ) -> list[Finding]:
+        """Every finding of every detector (or of ``only``), sorted by start offset.
+
+        A detector that fails is counted and logged and the others still run; ``strict`` re-raises
+        instead (redaction: a text a detector could not read again must not be stored)."""
         findings: list[Finding] = []
         for detector in self.detectors if only is None else only:
             try:
@@ -108,6 +113,8 @@ class DetectorRegistry:
                 self.failures[detector.name] = count
                 if count == 1:
                     log.exception("agentwatch: detector %s failed; the others still run", detector.name)
+                if strict:
+                    raise
         return _best_per_span(findings) if findings else findings  # most texts: nothing found
 
 

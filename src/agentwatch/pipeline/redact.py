@@ -104,7 +104,7 @@ class RedactionStage:
         return self._secrets[1], self._secrets[2]
 
     def _redact(self, text: str, detectors: Sequence[Detector]) -> str:
-        findings = self.registry.scan(text, only=detectors)
+        findings = self.registry.scan(text, only=detectors, strict=True)
         return self.redactor.apply(text, findings) if findings else text
 
     def _clear_secrets(self, value: Any, secrets: Sequence[Detector], shortest: int = 1) -> Any:
@@ -118,6 +118,21 @@ class RedactionStage:
         return value
 
     def process(self, event: LLMCall) -> None:
+        try:
+            self._process(event)
+        except Exception:
+            # fail closed: what could not be redacted is not stored (the pipeline counts the failure)
+            event.input_messages = None
+            event.output_text = None
+            event.metadata = {}
+            event.request_parameters = {}
+            for call in event.tool_calls:
+                call.arguments = ""
+            if event.error is not None:
+                event.error.message = ""
+            raise
+
+    def _process(self, event: LLMCall) -> None:
         secrets, unscanned = self.secret_detectors()
         if event.metadata:
             event.metadata = self._clear_secrets(event.metadata, secrets)
