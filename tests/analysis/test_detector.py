@@ -189,6 +189,31 @@ def test_budget_spend_is_read_from_the_store_after_a_restart(tmp_path: Path) -> 
     assert anomaly.window == "2026-11" and "monthly" in anomaly.description
 
 
+def test_a_store_that_fails_the_budget_lookup_costs_only_the_budgets(tmp_path: Path) -> None:
+    store = SQLiteStorage(tmp_path / "aw.db")
+    store.close()  # the store is gone: reading a budget period's spend raises
+
+    def spent(kind: str, name: str, since: datetime, until: datetime) -> float:
+        from agentwatch.storage import EventFilter
+
+        return store.stats(EventFilter(since=since, until=until, agent=name)).cost_usd
+
+    budgets = BudgetSettings.model_validate({"agents": {"research": {"daily_usd": 1.0}}})
+    detector = AnomalyDetector(budgets=budgets)
+    batch = [
+        call(0, agent="research", status=Status.ERROR, cost=Cost(total_usd=0.45)),
+        call(1, agent="research", cost=Cost(total_usd=0.45)),
+    ]
+    found = detector.analyze_batch(batch, spent)
+    assert [a.type for a in found.raised] == ["request_failure"]  # the other rules still ran
+    assert detector.failures == 1
+    store = SQLiteStorage(tmp_path / "aw.db")  # back: the period's spend is read, not taken as $0
+    later = [call(2, agent="research", cost=Cost(total_usd=0.2))]  # $1.10 today, with the first batch
+    store.write_events([*batch, *later])
+    assert [a.type for a in detector.analyze_batch(later, spent).raised] == ["budget_exceeded"]
+    store.close()
+
+
 # ---------------------------------------------------------------------- windows with explicit times
 
 

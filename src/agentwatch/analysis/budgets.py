@@ -65,10 +65,11 @@ class BudgetRule:
                         continue
                     key = (kind, name, period, period_start(day, period))
                     if key not in self._spent:
-                        self._spent[key] = 0.0
+                        total = 0.0
                         if spent is not None:  # the store's total already holds this batch
-                            self._spent[key] = spent(kind, name, *period_bounds(key[3], period))
+                            total = spent(kind, name, *period_bounds(key[3], period))
                             seeded.add(key)
+                        self._spent[key] = total  # only once known: a failed lookup is retried
                     if key not in seeded:
                         self._spent[key] += cost
                     if self._spent[key] > limit and key not in self._fired:

@@ -94,6 +94,12 @@ class AnomalyDetector:
             result.resolved.extend(resolved)
         if self.settings.enabled:
             by_id = {event.event_id: found for event, found in result.per_event}
-            for anomaly in self.budgets.observe_batch(events, spent):
+            try:
+                over = self.budgets.observe_batch(events, spent)
+            except Exception:  # the store could not say what was spent: only the budgets wait
+                self.failures += 1
+                log.warning("agentwatch: budgets not checked for this batch", exc_info=True)
+                over = []
+            for anomaly in over:
                 by_id[anomaly.event_ids[0]].append(anomaly)
         return result
