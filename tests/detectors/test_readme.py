@@ -10,7 +10,7 @@ from agentwatch.detectors.settings import RedactionSettings
 from agentwatch.pipeline.redact import Redactor
 
 README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-SECTION = README[README.index("## Detection, risk and redaction") : README.index("## CLI reference")]
+SECTION = README[README.index("## Detection, risk and redaction") : README.index("## `agentwatch serve`")]
 
 
 def test_scan_example() -> None:
