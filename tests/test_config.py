@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,3 +36,26 @@ def test_bad_values_name_their_source(tmp_path: Path) -> None:
     broken.write_text("database = ")
     with pytest.raises(ConfigError, match="cannot read"):
         load_settings(environ={}, config_file=broken)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "read", "expected"),
+    [
+        ("ANOMALIES", '{"latency_threshold_ms": 100}', lambda s: s.anomalies.latency_threshold_ms, 100),
+        ("BUDGETS", '{"user": {"daily_usd": 5}}', lambda s: s.budgets.user.daily_usd, 5),
+        ("ALERTS", '{"cooldown_seconds": 60}', lambda s: s.alerts.cooldown_seconds, 60),
+        ("SERVER", '{"port": 9999}', lambda s: s.server.port, 9999),
+        ("DETECTORS", '{"max_chars": 1000}', lambda s: s.detectors.max_chars, 1000),
+        ("REDACTION", '{"default": "hash"}', lambda s: s.redaction.default, "hash"),
+    ],
+)
+def test_a_table_in_the_environment_is_one_json_object(
+    tmp_path: Path, name: str, value: str, read: Any, expected: object
+) -> None:
+    settings = load_settings(environ={f"AGENTWATCH_{name}": value}, config_file=tmp_path / "x.toml")
+    assert read(settings) == expected
+
+
+def test_a_table_that_is_not_json_names_its_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"anomalies \(from environment\)"):
+        load_settings(environ={"AGENTWATCH_ANOMALIES": "latency=100"}, config_file=tmp_path / "x.toml")

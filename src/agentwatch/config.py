@@ -7,6 +7,7 @@ values fail when settings are loaded, with the source named in the message, neve
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
@@ -80,6 +81,12 @@ class Settings(BaseModel):
     redaction: RedactionSettings = Field(
         default_factory=RedactionSettings, description="[agentwatch.redaction]"
     )
+
+    @field_validator("anomalies", "budgets", "alerts", "server", "detectors", "redaction", mode="before")
+    @classmethod
+    def _table_from_json(cls, value: Any) -> Any:
+        """In the environment (``AGENTWATCH_ANOMALIES`` ...) a table is one JSON object."""
+        return json.loads(value) if isinstance(value, str) else value
 
     @field_validator("database")
     @classmethod

@@ -37,7 +37,7 @@ def test_anomaly() -> Anomaly:
 
 @app.command("test")
 def test(
-    channel: Annotated[str, typer.Argument(help="A channel name from [agentwatch.alerts.channels].")],
+    channel: Annotated[str, typer.Argument(help="A channel name from \\[agentwatch.alerts.channels].")],
     database: options.Database = None,
 ) -> None:
     """Send a test alert through CHANNEL now (retries included) and record the attempts."""

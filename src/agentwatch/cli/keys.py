@@ -21,7 +21,7 @@ def create(
     name: Annotated[str, typer.Option("--name", help="What the key is for.")] = "default",
     scope: Annotated[
         list[Scope] | None,
-        typer.Option("--scope", help="ingest, read or admin; repeat for several [default: ingest]."),
+        typer.Option("--scope", help="ingest, read or admin; repeat for several \\[default: ingest]."),
     ] = None,
     database: options.Database = None,
 ) -> None:

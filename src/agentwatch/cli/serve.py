@@ -15,9 +15,9 @@ from agentwatch.server.settings import ServerSettings
 
 def serve(
     host: Annotated[
-        str | None, typer.Option("--host", help="Interface to listen on [default: 127.0.0.1].")
+        str | None, typer.Option("--host", help="Interface to listen on \\[default: 127.0.0.1].")
     ] = None,
-    port: Annotated[int | None, typer.Option("--port", help="Port to listen on [default: 8787].")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port to listen on \\[default: 8787].")] = None,
     no_auth: Annotated[
         bool, typer.Option("--no-auth", help="Accept requests without an API key (loopback hosts only).")
     ] = False,
@@ -32,7 +32,7 @@ def serve(
     """Serve the API, the OTLP/HTTP receiver (/v1/traces), the provider proxy and /metrics.
 
     Every route but /health needs an API key (`agentwatch keys create`). Options win over the
-    [agentwatch.server] table of agentwatch.toml.
+    \\[agentwatch.server] table of agentwatch.toml.
     """
     settings = resolve_settings(database)
     given = {

@@ -16,22 +16,15 @@ In the environment each table is one JSON object: ``AGENTWATCH_REDACTION='{"defa
 
 from __future__ import annotations
 
-import json
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 RedactionMode = Literal["mask", "hash", "drop"]
 
 
 class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_json(cls, value: Any) -> Any:
-        """An environment variable holds the table as a JSON object."""
-        return json.loads(value) if isinstance(value, str) else value
 
 
 class DetectorSettings(_Table):
