@@ -59,3 +59,10 @@ def test_a_table_in_the_environment_is_one_json_object(
 def test_a_table_that_is_not_json_names_its_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"anomalies \(from environment\)"):
         load_settings(environ={"AGENTWATCH_ANOMALIES": "latency=100"}, config_file=tmp_path / "x.toml")
+
+
+def test_a_misspelt_setting_in_the_file_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "agentwatch.toml"
+    path.write_text("[agentwatch]\ncapture_contnet = true\n")
+    with pytest.raises(ConfigError, match="unknown setting.*capture_contnet"):
+        load_settings(environ={}, config_file=path)

@@ -133,7 +133,10 @@ def _file_values(path: Path) -> dict[str, Any]:
     table = data.get("agentwatch", data)
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [agentwatch] must be a table")
-    return {k: v for k, v in table.items() if k in Settings.model_fields}
+    unknown = sorted(set(table) - set(Settings.model_fields))
+    if unknown:  # a typo (capture_contnet) would otherwise be a setting silently not applied
+        raise ConfigError(f"{path}: unknown setting(s): {', '.join(unknown)}")
+    return dict(table)
 
 
 def _env_values(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
