@@ -64,5 +64,5 @@ def test_a_table_that_is_not_json_names_its_variable(tmp_path: Path) -> None:
 def test_a_misspelt_setting_in_the_file_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "agentwatch.toml"
     path.write_text("[agentwatch]\ncapture_contnet = true\n")
-    with pytest.raises(ConfigError, match="unknown setting.*capture_contnet"):
+    with pytest.raises(ConfigError, match=r"unknown setting.*capture_contnet"):
         load_settings(environ={}, config_file=path)
