@@ -7,14 +7,15 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openai
 import pytest
 
 import agentwatch
-from agentwatch.config import Settings
-from agentwatch.model import Anomaly, LLMCall
+from agentwatch.config import Settings, load_settings
+from agentwatch.model import Anomaly, LLMCall, Usage
 from agentwatch.runtime import Monitor
 from agentwatch.storage import EventFilter, ProcessReport, SQLiteStorage, Stats
 from agentwatch.testing import Emulator
@@ -347,3 +348,30 @@ def test_one_event_the_store_cannot_take_does_not_hold_back_the_others(
     assert [e.request_model for e in stored] == ["gpt-4o-mini", "gpt-4o"]
     status = agentwatch.status()
     assert (status.pending, status.written, status.dropped) == (0, 2, 1)
+
+
+def test_a_submitted_event_the_store_refuses_is_reported_as_rejected_not_duplicate(tmp_path: Path) -> None:
+    # what the ingest API answers: the sender must not be told a dropped event was already stored
+    monitor = Monitor(load_settings({"database": f"sqlite:///{tmp_path / 'aw.db'}"}, environ={}))
+    start = datetime.now(UTC)
+    events = [
+        LLMCall(
+            event_id=f"e{i}",
+            trace_id="t" * 32,
+            span_id=f"{i:016x}",
+            provider="openai",
+            operation="chat",
+            request_model="gpt-4o-mini",
+            start_time=start,
+            end_time=start,
+            latency_ms=1.0,
+            usage=Usage(input_tokens=tokens, output_tokens=1),
+        )
+        for i, tokens in enumerate([10, 10**20, 10])
+    ]
+    try:
+        submission = monitor.submit_events(events)
+        assert submission is not None and submission.done.wait(10)
+        assert (submission.stored, submission.duplicates, submission.rejected) == (2, 0, 1)
+    finally:
+        monitor.shutdown()

@@ -76,6 +76,7 @@ class Submission:
     done: threading.Event = field(default_factory=threading.Event)
     stored: int = 0
     duplicates: int = 0
+    rejected: int = 0  # events the store refused even alone (values it cannot hold): dropped
     failed: bool = False
 
 
@@ -239,7 +240,7 @@ class Monitor:
         if self._pending:
             self._write()
 
-    def _settle(self, new: list[LLMCall] | None) -> None:
+    def _settle(self, new: list[LLMCall] | None, refused: frozenset[str] = frozenset()) -> None:
         """Tell the waiting submissions what became of their events (None: the store failed)."""
         waiting, self._waiting = self._waiting, []
         fresh = {event.event_id for event in new or ()}
@@ -251,6 +252,8 @@ class Monitor:
                     if event.event_id in fresh:
                         fresh.discard(event.event_id)
                         submission.stored += 1
+                    elif event.event_id in refused:
+                        submission.rejected += 1
                     else:
                         submission.duplicates += 1
             submission.done.set()
@@ -260,7 +263,7 @@ class Monitor:
     def _write(self) -> None:
         events = self._pending
         try:
-            new = self._store(events)
+            new, refused = self._store(events)
         except Exception as exc:
             self._errors["store"] += 1
             if self._errors["store"] in (1, 10, 100) or self._errors["store"] % 1000 == 0:
@@ -279,24 +282,26 @@ class Monitor:
             return
         self._pending = []
         self._written += len(new)
-        self._settle(new)
+        self._settle(new, refused)
         self._analyze(new)
         self._report()
 
-    def _store(self, events: list[LLMCall]) -> list[LLMCall]:
-        """Write the batch; the new events. An event whose values the store cannot bind (a number past
+    def _store(self, events: list[LLMCall]) -> tuple[list[LLMCall], frozenset[str]]:
+        """Write the batch; the new events, and the ids of those the store refused. An event whose values the store cannot bind (a number past
         64 bits) fails the batch with a ValueError, TypeError or OverflowError, on every retry: the
         events are then written one by one, and the ones that still fail are dropped and counted, so
         they do not hold back the others. An outage (the store's own errors) is raised for a retry."""
         try:
-            return self.storage.write_events(events)
+            return self.storage.write_events(events), frozenset()
         except (ValueError, TypeError, OverflowError):
             pass  # one of them, at least: found below
         new: list[LLMCall] = []
+        refused: set[str] = set()
         for event in events:
             try:
                 new += self.storage.write_events([event])
             except (ValueError, TypeError, OverflowError) as exc:
+                refused.add(event.event_id)
                 self._store_dropped += 1
                 self._errors["unstorable"] += 1
                 if self._errors["unstorable"] in (1, 10, 100) or self._errors["unstorable"] % 1000 == 0:
@@ -306,7 +311,7 @@ class Monitor:
                         type(exc).__name__,
                         exc,
                     )
-        return new
+        return new, frozenset(refused)
 
     def _report(self, *, force: bool = False) -> None:
         """Write this process's counters to the store, at most once per REPORT_INTERVAL."""

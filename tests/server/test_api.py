@@ -60,9 +60,9 @@ def get(served: Served, path: str, key: str | None = None, **params: Any) -> Any
 def test_a_retried_batch_is_stored_once(served: Served) -> None:
     batch = [event(1), event(2)]
     first = ingest(served, batch)
-    assert (first.status_code, first.json()) == (200, {"accepted": 2, "duplicates": 0})
+    assert (first.status_code, first.json()) == (200, {"accepted": 2, "duplicates": 0, "rejected": 0})
     again = ingest(served, [*batch, event(3)])
-    assert (again.status_code, again.json()) == (200, {"accepted": 1, "duplicates": 2})
+    assert (again.status_code, again.json()) == (200, {"accepted": 1, "duplicates": 2, "rejected": 0})
     stored = served.events()
     assert [e.event_id for e in stored] == ["evt-0001", "evt-0002", "evt-0003"]
     # stored as sent, and priced by the server's pipeline: gpt-4o-mini, $0.15 and $0.60 per million
@@ -84,7 +84,7 @@ def test_gzip_batches_are_accepted(served: Served) -> None:
                 served.ingest_key, **{"Content-Type": "application/json", "Content-Encoding": "gzip"}
             ),
         )
-    assert reply.json() == {"accepted": 1, "duplicates": 0}
+    assert reply.json() == {"accepted": 1, "duplicates": 0, "rejected": 0}
 
 
 def test_bad_batches_are_refused_and_nothing_is_stored(served: Served) -> None:
@@ -190,8 +190,8 @@ def test_labels_with_lone_surrogates_do_not_stop_the_store(served: Served) -> No
             content=json.dumps({"events": [odd]}).encode(),
             headers=served.headers(served.ingest_key, **{"Content-Type": "application/json"}),
         )
-    assert (reply.status_code, reply.json()) == (200, {"accepted": 1, "duplicates": 0})
-    assert ingest(served, [event(2)]).json() == {"accepted": 1, "duplicates": 0}
+    assert (reply.status_code, reply.json()) == (200, {"accepted": 1, "duplicates": 0, "rejected": 0})
+    assert ingest(served, [event(2)]).json() == {"accepted": 1, "duplicates": 0, "rejected": 0}
     stored = served.events()
     assert [e.event_id for e in stored] == ["evt-0001", "evt-0002"]
     assert stored[0].user_id == "ann\ufffd" and stored[0].agent == "bot\ufffd"
@@ -227,7 +227,7 @@ def test_the_server_finds_anomalies_even_with_an_endpoint_in_its_environment(
     with ServerThread(app) as thread, httpx2.Client(base_url=thread.url, timeout=30) as client:
         headers = {"Authorization": f"Bearer {key}"}
         reply = client.post("/api/v1/events", json={"events": [failed]}, headers=headers)
-        assert reply.json() == {"accepted": 1, "duplicates": 0}
+        assert reply.json() == {"accepted": 1, "duplicates": 0, "rejected": 0}
         anomalies = client.get("/api/v1/anomalies", headers=headers).json()["anomalies"]
     assert [a["type"] for a in anomalies] == ["request_failure"]
     assert not (tmp_path / "spool.db").exists()
@@ -263,8 +263,8 @@ def test_stats_survive_token_counts_whose_sum_passes_64_bits(served: Served) -> 
     assert (reply.json()["requests"], reply.json()["input_tokens"]) == (2, 2 * big)
     # in one batch and one minute, their rollup passes 64 bits too: the batch must still be stored
     same_minute = [{**event(n), "usage": {"input_tokens": big, "output_tokens": 1}} for n in (2, 3)]
-    assert ingest(served, same_minute).json() == {"accepted": 2, "duplicates": 0}
-    assert ingest(served, [event(4)]).json() == {"accepted": 1, "duplicates": 0}
+    assert ingest(served, same_minute).json() == {"accepted": 2, "duplicates": 0, "rejected": 0}
+    assert ingest(served, [event(4)]).json() == {"accepted": 1, "duplicates": 0, "rejected": 0}
     assert get(served, "/api/v1/stats").json()["requests"] == 5
 
 
@@ -278,7 +278,7 @@ def test_times_without_an_offset_are_utc_on_ingest_as_on_read(
     time.tzset()
     try:
         naive = {**event(1), "start_time": "2026-11-01T12:00:00", "end_time": "2026-11-01T12:00:00.120000"}
-        assert ingest(served, [naive]).json() == {"accepted": 1, "duplicates": 0}
+        assert ingest(served, [naive]).json() == {"accepted": 1, "duplicates": 0, "rejected": 0}
         page = get(served, "/api/v1/events", since="2026-11-01T11:59:00", until="2026-11-01T12:01:00")
     finally:
         monkeypatch.delenv("TZ")

@@ -34,6 +34,9 @@ class EventBatch(BaseModel):
 class IngestResult(BaseModel):
     accepted: int = Field(description="Events stored by this request")
     duplicates: int = Field(description="Events whose event_id was already stored (ignored)")
+    rejected: int = Field(
+        default=0, description="Events the store could not hold even alone (values beyond its types): dropped"
+    )
 
 
 class EventsPage(BaseModel):
@@ -128,7 +131,9 @@ async def ingest_events(
         if problem is not None:
             raise HTTPException(422, problem)
     submission = await ingestor.commit(batch.events)
-    return IngestResult(accepted=submission.stored, duplicates=submission.duplicates)
+    return IngestResult(
+        accepted=submission.stored, duplicates=submission.duplicates, rejected=submission.rejected
+    )
 
 
 @router.get("/events", response_model=EventsPage, responses=ERRORS, summary="Read events, newest first")
