@@ -8,9 +8,10 @@ caller counts it as dropped. Rows leave the spool only when the server has ackno
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from pathlib import Path
+
+from agentwatch.storage.connection import open_sqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS spool (
@@ -30,17 +31,8 @@ class Spool:
     def __init__(self, path: str | Path, max_events: int) -> None:
         self.path = str(path)
         self.max_events = max_events
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
-        try:
-            self._conn.execute("PRAGMA busy_timeout=10000")
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute(_SCHEMA)
-        except BaseException:
-            self._conn.close()
-            raise
+        self._conn = open_sqlite(self.path, lambda conn: conn.execute(_SCHEMA))
 
     def append(self, documents: list[tuple[str, str]]) -> tuple[set[str], int]:
         """Add ``(event_id, json)`` pairs in one transaction.

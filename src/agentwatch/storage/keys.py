@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from agentwatch.storage.connection import open_sqlite
 from agentwatch.storage.migrations import migrate
 
 PREFIX = "aw_"
@@ -53,15 +53,8 @@ class KeyStore:
     """The ``api_keys`` table of an agentwatch SQLite database. Thread-safe."""
 
     def __init__(self, path: str | Path) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
-        try:
-            self._conn.execute("PRAGMA busy_timeout=10000")
-            migrate(self._conn)
-        except BaseException:
-            self._conn.close()
-            raise
+        self._conn = open_sqlite(path, migrate)
 
     def create(self, name: str, scopes: set[Scope]) -> tuple[str, ApiKey]:
         """A new key: returns the key itself (shown once, never stored) and its record."""

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from agentwatch.model import AlertDelivery, Anomaly, AnomalyStatus, LLMCall, Severity
 from agentwatch.storage.base import AnomalyFilter, CostRow, EventFilter, ProcessReport, Stats
+from agentwatch.storage.connection import open_sqlite
 from agentwatch.storage.migrations import migrate
 
 _ROLLUP_UPSERT = """
@@ -195,18 +196,8 @@ class SQLiteStorage:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
-        try:
-            self._conn.execute("PRAGMA busy_timeout=10000")
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            migrate(self._conn)
-        except BaseException:
-            self._conn.close()
-            raise
+        self._conn = open_sqlite(self.path, migrate)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
