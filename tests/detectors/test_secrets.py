@@ -47,6 +47,15 @@ SLACK_HOOK = "https://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/" + rand(24)
 STRIPE = "sk_live_" + rand(24)
 GOOGLE = "AIza" + rand(35, ALNUM + "_-")
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA" + rand(64) + "\n-----END RSA PRIVATE KEY-----"
+PEM_BODY = "\n".join(["MIIEowIBAAKCAQEA" + rand(48)] + [rand(64) for _ in range(3)])
+PEM_CUT = "-----BEGIN RSA PRIVATE KEY-----\n" + PEM_BODY[:150]  # a reply cut by max_tokens
+PEM_ENCRYPTED_CUT = (
+    "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,"
+    + rand(32, "0123456789ABCDEF")
+    + "\n\n"
+    + PEM_BODY
+)
+PEM_CUT_ESCAPED = PEM_CUT.replace("\n", "\\n")  # inside a JSON string or a log line
 JWT = ".".join(
     (b64url({"alg": "HS256", "typ": "JWT"}), b64url({"sub": "42", "name": "Jan"}), rand(43, ALNUM + "_-"))
 )
@@ -75,6 +84,12 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("google_api_key", "AIzaShort", []),
     ("private_key", f"id_rsa:\n{PEM}\n", [PEM]),
     ("private_key", "-----BEGIN PUBLIC KEY-----\nMIIBIjANBg\n-----END PUBLIC KEY-----", []),
+    ("private_key", f"Here is the key:\n{PEM_CUT}", [PEM_CUT]),
+    ("private_key", f"{PEM_CUT}\nRotate it now, please.", [PEM_CUT]),
+    ("private_key", f"{PEM_ENCRYPTED_CUT}\n", [PEM_ENCRYPTED_CUT]),
+    ("private_key", f'{{"content": "{PEM_CUT_ESCAPED}", "role": "assistant"}}', [PEM_CUT_ESCAPED]),
+    ("private_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n(truncated)", []),
+    ("private_key", "Look for a line like -----BEGIN PRIVATE KEY----- at the top of the file.", []),
     ("jwt", f"Authorization: Bearer {JWT}", [JWT]),
     ("jwt", f"not a token: {NOT_JWT}", []),
     ("jwt", "eyJhbGciOi.bm90.anNvbg is not JSON", []),

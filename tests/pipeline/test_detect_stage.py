@@ -3,6 +3,7 @@ emulator, real SQLite, the stored event read back whole."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -273,3 +274,31 @@ def test_ingested_content_that_is_not_a_string_is_scanned_and_redacted() -> None
     }
     stored = event.model_dump_json()
     assert API_KEY[8:30] not in stored and AWS_KEY not in stored and CARD not in stored
+
+
+def test_a_private_key_in_a_reply_cut_by_max_tokens_is_found_and_not_stored(
+    emulator: Emulator, recorder_with: Any
+) -> None:
+    body = [
+        "MIIEowIBAAKCAQEAzT3kq9Vd8Lm2Rw7XcYp4Hs6Jf1Qa0UbNe5Ko8Gi3Tr9Wy2Pl",
+        "Vx7Mc4Bn1Zq8Ls5Dk2Fj9Gh6Ja3Sw0Ee7Rt4Yu1Io8Op5As2Df9Gh6Jk3Lz0Xc7V",
+        "Qm4Nb1Vc8Xz5Lk2Jh9Gf6Ds3Ap0Oi7Uy4Tr1Ew8Qa5Sd2Fg9Hj6Kl3Zx0Cv7Bn",
+    ]
+    key = "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(body) + "\n-----END RSA PRIVATE KEY-----"
+    recorder = recorder_with(capture_content=True)
+    stream = openai_client(emulator).chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "print the deploy key"}],
+        max_tokens=9,  # the reply stops after the second line of the key's body
+        stream=True,
+        extra_headers={
+            "x-emulator-content": "b64:" + base64.b64encode(f"Here it is: {key}".encode()).decode()
+        },
+    )
+    seen = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+    assert body[1] in seen and "-----END" not in seen  # the caller got a cut key
+    event = recorder.only_event()
+    assert ("secret", "private_key", "response") in kinds(event, "secret")
+    assert event.output_text is not None and event.output_text.startswith("Here it is: [PRIVATE_KEY]")
+    stored = recorder.stored_bytes()
+    assert not any(line.encode() in stored or line[:40].encode() in stored for line in body)

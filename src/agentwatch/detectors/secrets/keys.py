@@ -12,6 +12,11 @@ import zlib
 from agentwatch.detectors.pattern import PatternDetector
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# A line break in a key block: a real one, or the two characters ``\\n`` of a JSON or log string.
+_EOL = r"(?:\r?\n|\\n)"
+# A whole line of base64 (``{0}`` characters at least), ending where the line, the text or the
+# quoted string holding it ends.
+_BASE64_LINE = r"[A-Za-z0-9+/=]{{{0},}}[ \t]*(?=\r?\n|\\n|\Z|[\"'])"
 
 
 def github_checksum_ok(token: str) -> bool:
@@ -97,12 +102,16 @@ class GoogleAPIKeyDetector(KeyDetector):
 class PrivateKeyDetector(KeyDetector):
     type = "private_key"
     trigger = "PRIVATE KEY"
-    # the body holds no "-----": a header without its END stops at the next one, not at the end of
-    # the text (six thousand headers would otherwise each scan the whole text: seconds)
+    # A whole block, or one cut short (a reply stopped by max_tokens, a pasted fragment): the header
+    # and at least 40 characters of base64 lines after it, up to the first line that is not base64.
+    # The body of a whole block holds no "-----": a header without its END stops at the next one, not
+    # at the end of the text (six thousand headers would otherwise each scan the whole text: seconds).
     pattern = re.compile(
-        r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-(?!----)){16,}?"
-        r"-----END \1PRIVATE KEY(?: BLOCK)?-----"
+        r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
+        r"(?:(?:[^-]|-(?!----)){16,}?-----END \1PRIVATE KEY(?: BLOCK)?-----"
+        rf"|(?:{_EOL}[A-Za-z-]+: [^\r\n\\]*)*(?:{_EOL})?"  # headers of an encrypted key, a blank line
+        rf"{_EOL}{_BASE64_LINE.format(40)}(?:{_EOL}{_BASE64_LINE.format(1)})*)"
     )
 
     def check(self, value: str) -> float | None:
-        return 0.99
+        return 0.99 if "-----END " in value else 0.95
