@@ -10,7 +10,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from google.protobuf import json_format
+from google.rpc import status_pb2
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -234,6 +236,32 @@ def test_protobuf_errors_are_status_messages(served: Served) -> None:
     assert reply.status_code == 400
     assert reply.headers["content-type"] == "application/x-protobuf"
     assert reply.content[0] == 0x08 and reply.content[1] == 3  # google.rpc.Status code INVALID_ARGUMENT
+
+
+@pytest.mark.parametrize("content_type", ["application/x-protobuf", "application/json"])
+def test_errors_before_the_route_are_status_messages_too(served: Served, content_type: str) -> None:
+    """401 and 413 come from the body middleware, 403 from the key check: each as a Status in the
+    request's encoding, as OTLP/HTTP asks (a protobuf exporter cannot read FastAPI's JSON)."""
+    body = to_proto(export(span("2222222222222222", "chat", CURRENT))).SerializeToString()
+    cases = [
+        ({}, body, 401, 16),  # no key: UNAUTHENTICATED
+        (served.headers("aw_nope_nope"), body, 401, 16),
+        (served.headers(served.read_key), body, 403, 7),  # PERMISSION_DENIED
+        (served.headers(served.ingest_key), os.urandom(11 * 1024 * 1024), 413, 3),
+    ]
+    with served.client() as client:
+        for headers, content, status, code in cases:
+            reply = client.post(
+                "/v1/traces", content=content, headers={**headers, "Content-Type": content_type}
+            )
+            assert reply.status_code == status
+            assert reply.headers["content-type"] == content_type
+            if content_type == "application/json":
+                parsed = json_format.Parse(reply.content, status_pb2.Status())
+            else:
+                parsed = status_pb2.Status.FromString(reply.content)
+            assert parsed.code == code and parsed.message, reply.content[:200]
+    assert served.events() == []
 
 
 def test_rate_limited_exports_get_429_with_retry_after(serve: Callable[..., Served]) -> None:

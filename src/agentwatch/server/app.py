@@ -14,7 +14,8 @@ from typing import Annotated
 
 import aiohttp
 import anyio.to_thread
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -23,7 +24,7 @@ from agentwatch import __version__
 from agentwatch.config import Settings, load_settings
 from agentwatch.metrics import Metrics
 from agentwatch.runtime import Monitor
-from agentwatch.server import api, otlp, proxy
+from agentwatch.server import api, otlp, otlp_status, proxy
 from agentwatch.server.auth import Authenticator, require
 from agentwatch.server.body import BodyLimit
 from agentwatch.server.ingest import Ingestor
@@ -31,6 +32,15 @@ from agentwatch.server.proxy import PREFIX, Proxy
 from agentwatch.server.ratelimit import RateLimiter
 from agentwatch.storage import SQLiteStorage
 from agentwatch.storage.keys import ApiKey, KeyStore, Scope
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's JSON error, except on the OTLP route, whose exporters expect a ``Status``."""
+    if not isinstance(exc, HTTPException):
+        raise exc
+    if request.url.path == otlp_status.PATH:
+        return otlp.http_error(request, exc.status_code, str(exc.detail), dict(exc.headers or {}))
+    return await http_exception_handler(request, exc)
 
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
@@ -97,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admits=lambda headers, proxy: auth.admits(headers, proxy=proxy),
     )
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(HTTPException, _http_error)
     app.include_router(api.router)
     app.include_router(otlp.router)
 

@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from agentwatch.server import otlp_status
+
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -61,12 +63,12 @@ class BodyLimit:
         if self.admits is not None and not self.admits(
             dict(scope["headers"]), scope["path"].startswith(self.passthrough_prefix)
         ):
-            await _reply(send, 401, "an unknown, revoked or missing API key", bearer=True)
+            await _reply(scope, send, 401, "an unknown, revoked or missing API key", bearer=True)
             return
         try:
             body = await self._read(scope, receive)
         except BodyError as exc:
-            await _reply(send, exc.status, exc.message)
+            await _reply(scope, send, exc.status, exc.message)
             return
         sent = False
 
@@ -111,9 +113,15 @@ class BodyLimit:
         return body
 
 
-async def _reply(send: Send, status: int, message: str, *, bearer: bool = False) -> None:
-    payload = json.dumps({"detail": message}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+async def _reply(scope: Scope, send: Send, status: int, message: str, *, bearer: bool = False) -> None:
+    """The error as the API's ``{"detail": ...}``, or as an OTLP ``Status`` to an OTLP exporter."""
+    if scope["path"] == otlp_status.PATH:
+        content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+        encoding = otlp_status.encoding_of(content_type)
+        payload = otlp_status.status_body(encoding, status, message)
+    else:
+        encoding, payload = "application/json", json.dumps({"detail": message}).encode()
+    headers = [(b"content-type", encoding.encode()), (b"content-length", str(len(payload)).encode())]
     if bearer:
         headers.append((b"www-authenticate", b"Bearer"))
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -28,12 +28,11 @@ from agentwatch.model import LLMCall
 from agentwatch.server.auth import require
 from agentwatch.server.ingest import Ingestor
 from agentwatch.server.otlp_map import to_events
+from agentwatch.server.otlp_status import JSON, PATH, PROTOBUF, encoding_of, status_body
 from agentwatch.storage.keys import ApiKey, Scope
 
 router = APIRouter()
 
-PROTOBUF = "application/x-protobuf"
-JSON = "application/json"
 
 _ID_FIELDS = ("traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id")
 _DEPTH_LIMIT = 64
@@ -91,27 +90,13 @@ def decode(body: bytes, content_type: str) -> tuple[list[LLMCall], int]:
     return to_events(parse(body, content_type))
 
 
-def _status_proto(code: int, message: str) -> bytes:
-    """A google.rpc.Status (code = 1, message = 2), encoded by hand: no googleapis dependency."""
-
-    def varint(n: int) -> bytes:
-        out = bytearray()
-        while True:
-            byte, n = n & 0x7F, n >> 7
-            out.append(byte | (0x80 if n else 0))
-            if not n:
-                return bytes(out)
-
-    text = message.encode()
-    return b"\x08" + varint(code) + b"\x12" + varint(len(text)) + text
-
-
 def _error(content_type: str, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    grpc_code = {400: 3, 401: 16, 403: 7, 429: 8, 503: 14}.get(status, 2)
-    if content_type == PROTOBUF:
-        return Response(_status_proto(grpc_code, message), status, headers, media_type=PROTOBUF)
-    body = json.dumps({"code": grpc_code, "message": message})
-    return Response(body, status, headers, media_type=JSON)
+    return Response(status_body(content_type, status, message), status, headers, media_type=content_type)
+
+
+def http_error(request: Request, status: int, message: str, headers: dict[str, str] | None) -> Response:
+    """An error raised before the route ran (the API key dependency), as a Status."""
+    return _error(encoding_of(request.headers.get("content-type", "")), status, message, headers)
 
 
 def _reply(content_type: str, rejected: int, message: str) -> Response:
@@ -136,7 +121,7 @@ OTLP_BODY = {
 
 
 @router.post(
-    "/v1/traces",
+    PATH,
     summary="OTLP/HTTP trace export",
     openapi_extra=OTLP_BODY,
     response_class=Response,
@@ -153,8 +138,9 @@ OTLP_BODY = {
 )
 async def export_traces(request: Request, key: Annotated[ApiKey, Depends(require(Scope.INGEST))]) -> Response:
     """Receive spans; GenAI (`gen_ai.*`) and OpenInference (`llm.*`) LLM spans become events."""
-    content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if content_type not in (PROTOBUF, JSON):
+    given = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    content_type = encoding_of(given)
+    if given not in (PROTOBUF, JSON):
         return _error(JSON, 415, f"Content-Type must be {PROTOBUF} or {JSON}")
     ingestor: Ingestor = request.app.state.ingestor
     try:
