@@ -59,6 +59,7 @@ class MonitorStatus:
     stage_failures: dict[str, int]
     spooled: int = 0  # remote mode: events in the spool, waiting for the server
     sent: int = 0  # remote mode: events the server acknowledged
+    parked: int = 0  # remote mode: events the server refused alone, kept aside in the spool file
 
 
 @dataclass(slots=True, eq=False)
@@ -213,6 +214,7 @@ class Monitor:
             stage_failures=dict(self.pipeline.failures),
             spooled=remote.spooled,
             sent=remote.sent,
+            parked=remote.parked,
         )
 
     @property

@@ -51,6 +51,7 @@ class IngestState:
     faults: deque[Fault] = field(default_factory=deque)
     requests: list[Request] = field(default_factory=list)
     refuse_event_ids: set[str] = field(default_factory=set)  # answered with 422 when in a batch
+    crash_event_ids: set[str] = field(default_factory=set)  # answered with 500 (a server bug) when in a batch
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -104,6 +105,8 @@ class _Handler(BaseHTTPRequestHandler):
             return fault.status, {"detail": "injected"}, len(events), headers
         if any(event.event_id in state.refuse_event_ids for event in events):
             return 422, {"detail": "refused event in batch"}, len(events), {}
+        if any(event.event_id in state.crash_event_ids for event in events):
+            return 500, {"detail": "internal server error"}, len(events), {}
         new = state.store.write_events(events)
         return 200, {"accepted": len(new), "duplicates": len(events) - len(new)}, len(events), {}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -13,6 +14,8 @@ import pytest
 from agentwatch.config import ConfigError, Settings, load_settings
 from agentwatch.remote import Backoff, RemoteModeError, RemoteStorage
 from agentwatch.remote.client import MAX_RETRY_AFTER, parse_retry_after
+from agentwatch.remote.sender import PARK_AFTER
+from agentwatch.remote.storage import wire_document
 from agentwatch.storage import EventFilter
 from tests.remote.helpers import free_port, make_event, stored_counts, wait_for
 from tests.remote.ingest_server import HANG_UP, Fault, IngestServer
@@ -69,7 +72,12 @@ def test_a_failing_server_is_retried_until_it_recovers(tmp_path: Path, server: I
         assert (delivery.sent, delivery.dropped, delivery.failures) == (30, 0, 7)
     finally:
         store.drain_and_close(5)
-    assert [r.status for r in server.state.requests] == [500] * 4 + [503] * 2 + [200, 200]
+    statuses = [r.status for r in server.state.requests]
+    sizes = [r.events for r in server.state.requests]
+    assert statuses[:6] == [500] * 4 + [503] * 2 and set(statuses[6:]) == {200}
+    # 500 might be one event's fault: the batch is halved to find it (503 says "overloaded": kept),
+    # and grows back once batches go through
+    assert sizes == [30, 15, 7, 3, 1, 1, 1, 1, 2, 4, 8, 15]
 
 
 def test_a_batch_whose_reply_was_lost_is_resent_and_stored_once(tmp_path: Path, server: IngestServer) -> None:
@@ -119,7 +127,7 @@ def test_backoff_grows_to_its_cap_with_jitter_and_resets() -> None:
     assert high.next() == 0.5
 
 
-def test_a_refused_event_is_isolated_and_only_it_is_dropped(
+def test_a_refused_event_is_isolated_parked_and_sent_again_at_the_next_start(
     tmp_path: Path, server: IngestServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     events = [make_event(i) for i in range(20)]
@@ -128,16 +136,43 @@ def test_a_refused_event_is_isolated_and_only_it_is_dropped(
     try:
         store.write_events(events)
         wait_for(lambda: store.delivery().spooled == 0, what="empty spool")
-        assert store.delivery().dropped == 1
+        assert (store.delivery().parked, store.delivery().dropped) == (1, 0)
     finally:
         store.drain_and_close(5)
     stored = {e.event_id for e in server.state.store.events(EventFilter(), limit=100)}
     assert stored == {e.event_id for e in events} - {events[13].event_id}
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert "refused 1 event(s) with HTTP 422" in record.getMessage()
+    assert f"refused event {events[13].event_id} with HTTP 422; it is parked" in record.getMessage()
+    server.state.refuse_event_ids.clear()  # the server is fixed; the app restarts
+    again = remote(tmp_path, server.url)
+    try:
+        wait_for(lambda: stored_counts(tmp_path / "server.db") == (20, 20), what="20 stored")
+        assert again.delivery().parked == 0
+    finally:
+        assert again.drain_and_close(5)
 
 
-def test_a_wrong_key_drops_the_batch_loudly_and_never_logs_the_key(
+def test_one_event_that_makes_the_server_fail_does_not_hold_back_the_others(
+    tmp_path: Path, server: IngestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    events = [make_event(i) for i in range(40)]
+    server.state.crash_event_ids.add(events[3].event_id)  # HTTP 500 for every batch holding it
+    store = remote(tmp_path, server.url, batch_size=16)
+    try:
+        store.write_events(events)
+        wait_for(lambda: stored_counts(tmp_path / "server.db") == (39, 39), what="the other 39 stored")
+        wait_for(lambda: store.delivery().parked == 1, what="the failing event parked")
+        assert (store.delivery().spooled, store.delivery().dropped) == (0, 0)
+    finally:
+        store.drain_and_close(5)
+    lone = [r for r in server.state.requests if r.status == 500 and r.events == 1]
+    assert len(lone) == PARK_AFTER
+    assert any(
+        "failed 12 times on one event (HTTP 500); it is parked" in r.getMessage() for r in caplog.records
+    )
+
+
+def test_a_wrong_key_keeps_the_events_loudly_and_never_logs_the_key(
     tmp_path: Path, server: IngestServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -145,14 +180,20 @@ def test_a_wrong_key_drops_the_batch_loudly_and_never_logs_the_key(
     store = remote(tmp_path, server.url, api_key=wrong)
     try:
         store.write_events([make_event(i) for i in range(5)])
-        wait_for(lambda: store.delivery().dropped == 5, what="5 dropped")
+        wait_for(lambda: store.delivery().failures >= 3, what="three refused attempts")
+        assert (store.delivery().spooled, store.delivery().dropped, store.delivery().parked) == (5, 0, 0)
     finally:
-        store.drain_and_close(5)
+        assert not store.drain_and_close(0.2)
     assert stored_counts(tmp_path / "server.db") == (0, 0)
     assert any("HTTP 401" in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
     assert wrong not in caplog.text
     assert wrong not in repr(store.sender.client)
     assert wrong not in repr(Settings(endpoint=server.url, api_key=wrong))
+    fixed = remote(tmp_path, server.url)  # the key is corrected: what waited is sent
+    try:
+        wait_for(lambda: stored_counts(tmp_path / "server.db") == (5, 5), what="5 stored")
+    finally:
+        assert fixed.drain_and_close(5)
 
 
 def test_a_key_read_with_its_trailing_newline_is_sent_and_never_logged(
@@ -210,3 +251,26 @@ def test_reads_say_to_ask_the_server(tmp_path: Path, server: IngestServer) -> No
             store.events(EventFilter())
     finally:
         store.drain_and_close(1)
+
+
+def test_a_spool_left_by_an_earlier_version_is_migrated_and_sent(
+    tmp_path: Path, server: IngestServer
+) -> None:
+    path = tmp_path / "app" / "agentwatch-spool.db"
+    path.parent.mkdir()
+    events = [make_event(i) for i in range(3)]
+    with sqlite3.connect(path) as conn:  # the schema before parking: no attempts, no parked table
+        conn.execute(
+            "CREATE TABLE spool (id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, "
+            "body TEXT NOT NULL)"
+        )
+        conn.executemany(
+            "INSERT INTO spool (event_id, body) VALUES (?, ?)",
+            [(e.event_id, wire_document(e)) for e in events],
+        )
+    conn.close()
+    store = remote(tmp_path, server.url)
+    try:
+        wait_for(lambda: stored_counts(tmp_path / "server.db") == (3, 3), what="3 stored")
+    finally:
+        assert store.drain_and_close(5)

@@ -2,15 +2,21 @@
 
 A batch leaves the spool only after a 2xx. No answer, 408, 429 and 5xx are retried with
 exponential backoff and jitter (never sooner than the server's ``Retry-After``); new events
-arriving meanwhile do not cut a backoff short. A batch the server finds too large or invalid
-(413, 400, 422) is split in halves until the event it refuses is alone; that event, and a batch
-refused for any other 4xx (a bad key, a wrong path), is dropped with an error in the log and
-counted. ``close(timeout)`` stops the thread and keeps sending on the caller's thread until the
-spool is empty or the time is up; what is left stays in the spool for the next start.
+arriving meanwhile do not cut a backoff short. So is a batch refused for any 4xx that says the
+request, not its events, is wrong (401/403: a bad key, 404: a wrong address): the events wait in
+the spool, with an error in the log, until the setting is fixed. A batch the server finds too
+large or invalid (413, 400, 422), or answers with HTTP 500 (a server bug one event may trigger), is
+split in halves until the event is alone; an event refused alone is parked (see
+:mod:`agentwatch.remote.spool`), and one that keeps getting 500 alone goes to the back of the queue
+every :data:`REQUEUE_EVERY` attempts and is parked after :data:`PARK_AFTER`, so that one poisonous
+event cannot hold back the others. ``close(timeout)`` stops the thread and keeps sending on the
+caller's thread until the spool is empty or the time is up; what is left stays in the spool for
+the next start.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -23,8 +29,21 @@ from agentwatch.remote.spool import Spool
 
 log = logging.getLogger(__name__)
 
+
+def _event_id(document: str) -> str:
+    """The id of a spooled event document, for the log."""
+    try:
+        return str(json.loads(document).get("event_id", "?"))
+    except (ValueError, AttributeError):
+        return "?"
+
+
 #: Statuses that mean "this batch, as a whole, is not acceptable": split it to find the culprit.
 SPLITTABLE = frozenset({400, 413, 422})
+#: A lone event answered with HTTP 500 this many times in a row goes to the back of the queue ...
+REQUEUE_EVERY = 3
+#: ... and after this many attempts in all, to the parked table.
+PARK_AFTER = 12
 
 #: Longest pause between attempts while shutting down (unless the server asked for more).
 CLOSING_DELAY = 0.1
@@ -56,8 +75,9 @@ class Delivery:
 
     spooled: int  # waiting in the spool (all processes sharing it)
     sent: int  # acknowledged by the server (new or duplicate)
-    dropped: int  # refused by the server for good (4xx), or did not fit in the spool
+    dropped: int  # did not fit in the spool
     failures: int  # attempts that got no acknowledgement and will be retried
+    parked: int = 0  # refused alone by the server (or failing it), kept aside in the spool file
 
 
 class Sender:
@@ -83,7 +103,6 @@ class Sender:
         self._stop = threading.Event()  # stop only: ends a backoff wait
         self._thread: threading.Thread | None = None
         self.sent = 0
-        self.rejected = 0
         self.failures = 0
         self._outage_failures = 0
 
@@ -152,30 +171,55 @@ class Sender:
             self._recovered()
             self._limit = min(self.batch_size, self._limit * 2)
             return 0.0
+        if reply.status == 500:
+            if len(rows) > 1:
+                self._limit = max(1, len(rows) // 2)  # an outage costs a few smaller batches
+            else:
+                self._poisonous(row_ids[0], reply)
+            return self._retry_later(reply, len(rows))
         if reply.retryable:
             return self._retry_later(reply, len(rows))
-        if reply.status in SPLITTABLE and len(rows) > 1:
+        if reply.status not in SPLITTABLE:  # the key or the address is wrong, not the events
+            return self._retry_later(reply, len(rows), level=logging.ERROR)
+        if len(rows) > 1:
             self._limit = max(1, len(rows) // 2)
             return 0.0
-        self.spool.remove(row_ids)
-        self.rejected += len(rows)
+        self.spool.park(row_ids, reply.status, reply.detail)
         log.error(
-            "agentwatch: %s refused %d event(s) with HTTP %s; they are dropped: %s",
+            "agentwatch: %s refused event %s with HTTP %s; it is parked in %s and sent again at the next "
+            "start: %s",
             self.client.url,
-            len(rows),
+            _event_id(rows[0][1]),
             reply.status,
+            self.spool.path,
             reply.detail[:300],
         )
         return 0.0
 
-    def _retry_later(self, reply: Reply, batch: int) -> float:
+    def _poisonous(self, row_id: int, reply: Reply) -> None:
+        """A lone event answered with 500: to the back of the queue now and then, parked at last."""
+        attempts = self.spool.failed(row_id)
+        if attempts >= PARK_AFTER:
+            self.spool.park([row_id], reply.status, reply.detail)
+            log.error(
+                "agentwatch: %s failed %d times on one event (HTTP 500); it is parked in %s and sent "
+                "again at the next start",
+                self.client.url,
+                attempts,
+                self.spool.path,
+            )
+        elif attempts % REQUEUE_EVERY == 0:
+            self.spool.requeue(row_id)
+
+    def _retry_later(self, reply: Reply, batch: int, level: int = logging.WARNING) -> float:
         self.failures += 1
         self._outage_failures += 1
         delay = self.backoff.next(reply.retry_after)
         if reply.retry_after is not None:
             self._retry_at = time.monotonic() + reply.retry_after
         if self._outage_failures in (1, 10, 100) or self._outage_failures % 1000 == 0:
-            log.warning(
+            log.log(
+                level,
                 "agentwatch: could not deliver %d event(s) to %s (%s); %d spooled, retrying in %.1fs",
                 batch,
                 self.client.url,

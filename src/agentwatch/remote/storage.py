@@ -58,11 +58,16 @@ class RemoteStorage:
             raise ValueError("remote mode needs the endpoint setting")
         self.endpoint = settings.endpoint
         self.spool = Spool(spool_file(settings), settings.spool_size)
+        if unparked := self.spool.unpark():
+            log.info(
+                "agentwatch: %d parked event(s) in %s are queued to be sent again", unparked, self.spool.path
+            )
         client = IngestClient(settings.endpoint, settings.api_key)
         self.sender = Sender(self.spool, client, batch_size=settings.batch_size, backoff=backoff)
         self.overflow = 0
         self._full = False
         self._spooled = 0
+        self._parked = 0
         self.sender.start()
 
     def write_events(self, events: list[LLMCall]) -> list[LLMCall]:
@@ -96,13 +101,14 @@ class RemoteStorage:
         """Not shipped: in remote mode the server raises and delivers the alerts."""
 
     def delivery(self) -> Delivery:
-        with contextlib.suppress(sqlite3.Error):  # closed or failing: the last count read
-            self._spooled = len(self.spool)
+        with contextlib.suppress(sqlite3.Error):  # closed or failing: the last counts read
+            self._spooled, self._parked = len(self.spool), self.spool.parked()
         return Delivery(
             spooled=self._spooled,
             sent=self.sender.sent,
-            dropped=self.sender.rejected + self.overflow,
+            dropped=self.overflow,
             failures=self.sender.failures,
+            parked=self._parked,
         )
 
     def close(self) -> None:
