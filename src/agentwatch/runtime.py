@@ -37,6 +37,8 @@ YIELD_EVERY = 16
 
 #: Seconds between the reports a process writes about itself to the store.
 REPORT_INTERVAL = 1.0
+#: How often an idle worker asks the window rules whether quiet has resolved an open anomaly (s).
+EXPIRE_INTERVAL = 1.0
 
 
 def _utcnow() -> datetime:
@@ -145,6 +147,7 @@ class Monitor:
     def _init_counters(self) -> None:
         self._started_at = datetime.now(UTC)
         self._last_report = 0.0
+        self._next_expiry = 0.0
         self._pending: list[LLMCall] = []
         self._waiting: list[Submission] = []
         self._written = 0
@@ -241,6 +244,29 @@ class Monitor:
                     log.exception("agentwatch: could not process a %s call; it is dropped", item.api)
         if self._pending:
             self._write()
+        if not self.remote and self.detector.windows.active:
+            self._expire_windows()
+
+    def _expire_windows(self) -> None:
+        """Resolve the window anomalies that quiet has ended, at most once per EXPIRE_INTERVAL."""
+        now = time.monotonic()
+        if now < self._next_expiry:
+            return
+        self._next_expiry = now + EXPIRE_INTERVAL
+        try:
+            resolved = self.detector.expire()
+        except Exception:
+            self.detector.failures += 1
+            self._errors["analysis"] = self.detector.failures
+            log.debug("agentwatch: expiring the window rules failed", exc_info=True)
+            return
+        self._resolve(resolved)
+
+    def _resolve(self, anomalies: list[Anomaly]) -> None:
+        for anomaly in anomalies:
+            self._fenced(self.storage.resolve_fingerprint, anomaly.fingerprint, what="store")
+            if self.dispatcher is not None:
+                self._fenced(self.dispatcher.resolve, anomaly, what="alert")
 
     def _settle(self, new: list[LLMCall] | None, refused: frozenset[str] = frozenset()) -> None:
         """Tell the waiting submissions what became of their events (None: the store failed)."""
@@ -358,10 +384,7 @@ class Monitor:
             for anomaly in found:
                 for sink in self.alert_sinks:
                     self._fenced(sink.send, anomaly, what="alert")
-        for anomaly in findings.resolved:
-            self._fenced(self.storage.resolve_fingerprint, anomaly.fingerprint, what="store")
-            if self.dispatcher is not None:
-                self._fenced(self.dispatcher.resolve, anomaly, what="alert")
+        self._resolve(findings.resolved)
         for listener in self.listeners:
             for event, anomalies in findings.per_event:
                 self._fenced(listener, event, anomalies, what="listener")

@@ -240,6 +240,18 @@ def test_an_event_from_a_clock_running_ahead_does_not_blind_the_windows() -> Non
     assert "high_error_rate" in {a.type for a in run(detector, errors)}
 
 
+def test_time_alone_resolves_window_anomalies_once_their_window_has_passed() -> None:
+    detector = AnomalyDetector(
+        {"error_rate_min_requests": 3, "model_errors_min": 3, "error_rate_window_s": 60}
+    )
+    raised = run(detector, [call(i, status=Status.ERROR) for i in range(3)])
+    assert {a.type for a in raised} == {"request_failure", "high_error_rate", "model_errors"}
+    assert detector.expire(T0 + timedelta(seconds=30)) == []  # the errors are still in the window
+    resolved = detector.expire(T0 + timedelta(seconds=63))
+    assert sorted(a.type for a in resolved) == ["high_error_rate", "model_errors"]
+    assert detector.windows.active == {} and detector.expire(T0 + timedelta(seconds=120)) == []
+
+
 # ---------------------------------------------------------------------- settings
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -240,3 +241,22 @@ def test_stream_without_usage(watch: Watch, oai: openai.OpenAI) -> None:
     [anomaly] = found()
     assert anomaly.type == "stream_without_usage" and anomaly.scope["model"] == "gpt-4o-mini"
     assert "include_usage" in anomaly.recommended_action
+
+
+def test_a_window_anomaly_is_resolved_by_quiet_without_a_later_event(
+    watch: Watch, oai: openai.OpenAI
+) -> None:
+    """Errors, then no traffic at all: once the window has moved past the errors the anomaly is
+    resolved by the idle worker (it used to wait for the next event, which may never come)."""
+    found = watch(error_rate_min_requests=3, error_rate_window_s=3, model_errors_min=100)
+    for _ in range(3):
+        chat(oai, status="500")
+    assert "high_error_rate" in types(found())
+    deadline = time.monotonic() + 30  # a bound on the wait, not a timing assertion
+    while time.monotonic() < deadline:
+        statuses = {a.type: a.status for a in found()}
+        if statuses["high_error_rate"] is AnomalyStatus.RESOLVED:
+            break
+        time.sleep(0.2)
+    assert statuses["high_error_rate"] is AnomalyStatus.RESOLVED
+    assert len(found()) == 4  # three request_failure and the one high_error_rate: no new event

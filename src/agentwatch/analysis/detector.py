@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from agentwatch.analysis.budgets import BudgetRule, SpendLookup
@@ -58,6 +58,7 @@ class AnomalyDetector:
         self.rules = EventRules(settings, evidence)
         self.spikes = SpikeRules(settings, evidence)
         self.windows = WindowRules(settings, evidence, clock=clock)
+        self.clock = clock
         self.repeats = RepeatRule(settings, evidence)
         self.budgets = BudgetRule(settings, budgets or BudgetSettings(), evidence)
         self.failures = 0  # events the rules failed on (counted, logged once)
@@ -78,6 +79,13 @@ class AnomalyDetector:
         found = [*self.rules.analyze(event), *self.spikes.observe(event), *self.repeats.observe(event)]
         raised, resolved = self.windows.observe(event)
         return [*found, *raised], resolved
+
+    def expire(self, now: datetime | None = None) -> list[Anomaly]:
+        """Window anomalies that time alone has resolved (no event needed): call it now and then."""
+        if not self.settings.enabled:
+            return []
+        at = now or (self.clock() if self.clock is not None else datetime.now(UTC))
+        return self.windows.expire(at.timestamp())
 
     def analyze_batch(self, events: list[LLMCall], spent: SpendLookup | None = None) -> Findings:
         """Analyse a stored batch in order; ``spent`` reads a budget period's spend from the store."""

@@ -2,7 +2,9 @@
 
 A window is 60 buckets of ``span / 60`` seconds, keyed by the events' own end times, so memory
 and work per event are constant however busy the process is. A rule fires once when its window
-crosses the threshold and is *resolved* when a later event finds it back under: the monitor
+crosses the threshold and is *resolved* when a later event finds it back under, or when the clock
+moves its window past the events that breached it (:meth:`WindowRules.expire`, which the monitor
+calls while idle: a burst of errors followed by silence does not stay open forever); the monitor
 marks the anomaly resolved and tells the channels that can close an incident (PagerDuty).
 """
 
@@ -57,6 +59,10 @@ class SlidingWindow:
         self.cost += cost
         if note:
             self.ids.append(event_id)
+
+    def advance(self, ts: float) -> None:
+        """Drop what lies more than ``span`` seconds before ``ts`` (no event added)."""
+        self._expire(int(ts // self.width))
 
     def _expire(self, newest: int) -> None:
         while self.buckets and self.buckets[0][0] <= newest - BUCKETS:
@@ -166,6 +172,20 @@ class WindowRules:
             window.add(ts, error=error, cost=cost, event_id=event.event_id, note=note)
             self._judge(rule, window, scope, raised, resolved)
         return raised, resolved
+
+    def expire(self, now: float) -> list[Anomaly]:
+        """The open anomalies whose windows, moved on to ``now`` (epoch seconds), are back under
+        their thresholds; they are closed."""
+        resolved: list[Anomaly] = []
+        if not self.active:
+            return resolved
+        for rule in (*self._global, self._per_model):
+            for window in rule.windows.values():
+                if window.fingerprint in self.active:
+                    window.advance(now)
+                    if not rule.breached(window):
+                        resolved.append(self.active.pop(window.fingerprint))
+        return resolved
 
     def _window(self, rule: _Rule, key: str) -> SlidingWindow:
         window = rule.windows.get(key)
