@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,6 +116,37 @@ def test_a_full_queue_drops_and_counts_without_blocking(tmp_path: Path) -> None:
     assert queue.status().queue_depth == 3
     assert queue.flush(5)
     assert handled == [0, 1, 2]
+    queue.shutdown(1)
+
+
+def test_the_queue_bound_counts_the_events_of_a_submission() -> None:
+    """The server queues ingest requests of many events each: the bound is on events, not requests."""
+    from agentwatch.transport import BatchQueue
+
+    handled: list[list[str]] = []
+    release = threading.Event()
+
+    def slow(batch: list[list[str]]) -> None:
+        release.wait(10)
+        handled.extend(batch)
+
+    queue: BatchQueue[list[str]] = BatchQueue(slow, max_size=100, batch_size=1, interval=60, weigh=len)
+    first = ["a"] * 150  # heavier than the whole queue: taken, as the queue is empty
+    assert queue.offer(first, weight=len(first))
+    queue.wake()
+    while queue.status().queue_depth:  # the worker has taken it and is busy with it
+        time.sleep(0.01)
+    assert queue.offer(["b"] * 60, weight=60)
+    assert queue.offer(["c"] * 40, weight=40)
+    assert queue.status().queue_depth == 100
+    assert not queue.offer(["d"] * 2, weight=2)  # full: 100 events wait
+    assert not queue.offer(["e"])
+    release.set()
+    assert queue.flush(5)
+    assert queue.status().queue_depth == 0 and queue.status().dropped == 2
+    assert queue.offer(["f"] * 100, weight=100)
+    assert queue.flush(5)
+    assert [len(b) for b in handled] == [150, 60, 40, 100]
     queue.shutdown(1)
 
 

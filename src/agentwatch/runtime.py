@@ -83,6 +83,11 @@ class Submission:
     failed: bool = False
 
 
+def _weight(item: RawCall | Submission) -> int:
+    """What an item counts towards ``queue_size``: its events."""
+    return max(1, len(item.events)) if isinstance(item, Submission) else 1
+
+
 class Monitor:
     def __init__(
         self,
@@ -118,6 +123,7 @@ class Monitor:
             max_size=settings.queue_size,
             batch_size=settings.batch_size,
             interval=settings.flush_interval,
+            weigh=_weight,
         )
         ref = weakref.ref(self)
 
@@ -175,7 +181,7 @@ class Monitor:
 
         The returned submission's ``done`` is set, and ``on_done`` called, once they are committed."""
         submission = Submission(events, on_done)
-        if not self.queue.offer(submission):
+        if not self.queue.offer(submission, weight=max(1, len(events))):
             return None
         self.queue.wake()  # a sender is waiting for the commit: no need to wait for the timer
         return submission

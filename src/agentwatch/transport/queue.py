@@ -37,7 +37,9 @@ class BatchQueue(Generic[T]):
 
     The handler is also called with an empty batch on each timer tick, so it can retry work
     it kept back (a store that was down). It must not raise; if it does, the error is counted
-    and logged, and the batch is considered handled.
+    and logged, and the batch is considered handled. ``max_size`` counts events: an item offered
+    with a ``weight`` (a submission of many finished events) counts that many, and ``weigh`` tells
+    the worker an item's weight when it takes it off.
     """
 
     def __init__(
@@ -48,8 +50,10 @@ class BatchQueue(Generic[T]):
         batch_size: int = 512,
         interval: float = 0.5,
         name: str = "agentwatch-worker",
+        weigh: Callable[[T], int] | None = None,
     ) -> None:
         self._handler = handler
+        self._weigh = weigh
         self.max_size = max_size
         self.batch_size = batch_size
         self.interval = interval
@@ -74,19 +78,27 @@ class BatchQueue(Generic[T]):
         self._submitted = 0
         self._dropped = 0
         self._errors = 0
+        self._extra = 0  # what the queued items weigh beyond one each
 
     # ------------------------------------------------------------------ caller's side
 
     def submit(self, item: T) -> None:
         self.offer(item)
 
-    def offer(self, item: T) -> bool:
-        """Queue ``item``; False (and counted as dropped) when the queue is full or stopping."""
+    def offer(self, item: T, weight: int = 1) -> bool:
+        """Queue ``item``, counting ``weight`` towards ``max_size``; False (and counted as dropped)
+        when it does not fit or the queue is stopping. An item heavier than the whole queue is taken
+        when the queue is empty (refused, it would be refused for ever)."""
         queue = self._queue
-        if len(queue) >= self.max_size or self._stopping:
+        if (len(queue) + self._extra + weight > self.max_size and queue) or self._stopping:
             with self._lock:
                 self._dropped += 1
             return False
+        if weight != 1:
+            if self._weigh is None:
+                raise ValueError("a weighted offer needs the queue's weigh function")
+            with self._lock:
+                self._extra += weight - 1
         queue.append(item)
         self._submitted += 1
         if self._thread is None:
@@ -137,7 +149,7 @@ class BatchQueue(Generic[T]):
         return thread is not None and thread.is_alive()
 
     def status(self) -> QueueStatus:
-        return QueueStatus(len(self._queue), self._submitted, self._dropped, self._errors)
+        return QueueStatus(len(self._queue) + self._extra, self._submitted, self._dropped, self._errors)
 
     # ------------------------------------------------------------------ worker's side
 
@@ -162,9 +174,20 @@ class BatchQueue(Generic[T]):
                     batch.append(queue.popleft())
             except IndexError:
                 pass
+            if self._extra:
+                self._release(batch)
             self._handle(batch)
             if len(batch) < self.batch_size:
                 return
+
+    def _release(self, batch: list[T]) -> None:
+        """Take the weight of ``batch``'s items off the queue's count (they are the worker's now)."""
+        weigh = self._weigh
+        if weigh is None:
+            return
+        extra = sum(weigh(item) - 1 for item in batch)
+        with self._lock:
+            self._extra -= extra
 
     def _handle(self, batch: list[T]) -> None:
         try:
