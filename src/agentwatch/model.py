@@ -97,6 +97,9 @@ class Finding(_Model):
     start: int | None = None
     end: int | None = None
     score: float = 1.0
+    # which message of ``input_messages`` (system, prompt, tool_output) or which of ``tool_calls``
+    # (tool_arguments) holds it; None for the response and for text scanned on its own
+    index: int | None = None
 
 
 class Risk(_Model):

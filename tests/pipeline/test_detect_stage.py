@@ -91,6 +91,14 @@ def test_findings_record_where_they_were_found(emulator: Emulator, recorder_with
         ("pii", "email", "response"),  # the echoed system prompt carries the address
         ("secret", "aws_access_key", "response"),
     }
+    # which message: MESSAGES[0] is the system prompt, [1] the user's, [3] the tool's output
+    assert {(f.type, f.index) for f in event.findings if f.kind == "pii"} == {
+        ("email", 0),
+        ("credit_card", 1),
+        ("phone", 1),
+        ("iban", 3),
+        ("email", None),
+    }
     leak = [f for f in event.findings if f.detector == "leak.system_prompt"]
     assert [(f.kind, f.type, f.location) for f in leak] == [("injection", "prompt_extraction", "response")]
     assert REPLY[leak[0].start or 0 : leak[0].end or 0] in SYSTEM
@@ -101,7 +109,10 @@ def test_findings_record_where_they_were_found(emulator: Emulator, recorder_with
 
 def test_tool_call_arguments_are_scanned(emulator: Emulator, recorder_with: Any) -> None:
     recorder = recorder_with(capture_content=True)
-    tool_calls = [{"name": "send_email", "arguments": {"to": "jan.kowalski@example.pl", "body": "hi"}}]
+    tool_calls = [
+        {"name": "lookup", "arguments": {"customer": "Jan"}},
+        {"name": "send_email", "arguments": {"to": "jan.kowalski@example.pl", "body": "hi"}},
+    ]
     openai_client(emulator).chat.completions.create(
         model="gpt-4o-mini",
         messages=[{"role": "user", "content": "Email Jan"}],
@@ -109,7 +120,8 @@ def test_tool_call_arguments_are_scanned(emulator: Emulator, recorder_with: Any)
     )
     event = recorder.only_event()
     assert kinds(event, "pii") == {("pii", "email", "tool_arguments")}
-    assert json.loads(event.tool_calls[0].arguments) == {"to": "[EMAIL]", "body": "hi"}
+    assert [f.index for f in event.findings if f.kind == "pii"] == [1]  # the second tool call
+    assert json.loads(event.tool_calls[1].arguments) == {"to": "[EMAIL]", "body": "hi"}
 
 
 def test_anthropic_system_prompt_is_its_own_location(emulator: Emulator, recorder_with: Any) -> None:

@@ -4,7 +4,8 @@ Locations: ``system`` (system and developer messages), ``prompt`` (user and assi
 ``tool_output`` (tool-role messages: what a tool returned to the model), ``response`` (the model's
 reply) and ``tool_arguments`` (arguments of the tool calls the model asked for). A response that
 repeats a stretch of the system prompt is reported as an ``injection`` / ``prompt_extraction`` finding
-(the system prompt leaked). Offsets are into the text of that one message or field.
+(the system prompt leaked). Offsets are into the text of that one message or field, and ``index``
+says which: the message's position in ``input_messages``, or the tool call's in ``tool_calls``.
 """
 
 from __future__ import annotations
@@ -48,17 +49,18 @@ def content_text(content: Any) -> str:
     return _json(content)  # anything else whole: nothing in it escapes the detectors
 
 
-def texts_of(event: LLMCall) -> Iterator[tuple[str, str]]:
-    """(location, text) for every piece of text the event carries."""
-    for message in event.input_messages or ():
+def texts_of(event: LLMCall) -> Iterator[tuple[str, int | None, str]]:
+    """(location, index, text) for every piece of text the event carries (``index``: the message's
+    position in ``input_messages`` or the tool call's in ``tool_calls``; None for the response)."""
+    for index, message in enumerate(event.input_messages or ()):
         content = content_text(message.get("content"))
         if content:
-            yield location_of(str(message.get("role", "user"))), content
+            yield location_of(str(message.get("role", "user"))), index, content
     if event.output_text:
-        yield "response", event.output_text
-    for call in event.tool_calls:
+        yield "response", None, event.output_text
+    for index, call in enumerate(event.tool_calls):
         if call.arguments:
-            yield "tool_arguments", call.arguments
+            yield "tool_arguments", index, call.arguments
 
 
 def system_prompt_leak(system: str, response: str) -> Finding | None:
@@ -141,11 +143,12 @@ class DetectorStage:
             return
         limit = self.settings.max_chars
         found: list[Finding] = []
-        for location, text in texts_of(event):
+        for location, index, text in texts_of(event):
             for finding in self._scan(text[:limit]):
                 finding.location = location
+                finding.index = index
                 found.append(finding)
-        system = "\n".join(text for location, text in texts_of(event) if location == "system")
+        system = "\n".join(text for location, _, text in texts_of(event) if location == "system")
         if system and event.output_text and self.settings.wants("leak.system_prompt"):
             leak = system_prompt_leak(system[:limit], event.output_text[:limit])
             if leak is not None:

@@ -146,7 +146,7 @@ class RedactionStage:
         fired = {f.detector for f in event.findings if self.redactor.applies(f)}
         # content not read as a string, and text past max_chars, were not all scanned by the detectors
         unread = any(not isinstance(m.get("content"), str | None) for m in event.input_messages or ())
-        long = any(len(text) > limit for _, text in texts_of(event))
+        long = any(len(text) > limit for _, _, text in texts_of(event))
         if not fired and not unscanned and not unread and not long:
             return  # nothing to redact
         built = self.registry.detectors
