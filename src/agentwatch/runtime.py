@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from agentwatch.alerting import AlertDispatcher, AlertSink, LogAlerts, build_dispatcher
@@ -26,7 +27,8 @@ from agentwatch.capture.record import RawCall
 from agentwatch.config import Settings
 from agentwatch.model import AlertDelivery, Anomaly, LLMCall
 from agentwatch.pipeline import Pipeline, default_pipeline
-from agentwatch.remote import Delivery, RemoteStorage
+from agentwatch.pipeline.hashkey import KEY_FILE, HashKey
+from agentwatch.remote import Delivery, RemoteStorage, spool_file
 from agentwatch.storage import EventFilter, ProcessReport, Storage, open_storage
 from agentwatch.transport import BatchQueue
 
@@ -83,6 +85,16 @@ class Submission:
     failed: bool = False
 
 
+def hash_key_file(settings: Settings) -> Path | None:
+    """Where the hash redaction key lives: beside the database, or beside the spool in remote mode;
+    None for an in-memory database."""
+    if settings.endpoint is not None:
+        return spool_file(settings).parent / KEY_FILE
+    if not settings.database.startswith("sqlite:///") or settings.sqlite_path in ("", ":memory:"):
+        return None
+    return Path(settings.sqlite_path).parent / KEY_FILE
+
+
 def _weight(item: RawCall | Submission) -> int:
     """What an item counts towards ``queue_size``: its events."""
     return max(1, len(item.events)) if isinstance(item, Submission) else 1
@@ -106,6 +118,7 @@ class Monitor:
             prices=settings.prices,
             detectors=settings.detectors,
             redaction=settings.redaction,
+            hash_key=HashKey(hash_key_file(settings)),
         )
         self.detector = detector or AnomalyDetector(
             settings.anomalies, budgets=settings.budgets, clock=_utcnow

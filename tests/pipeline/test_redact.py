@@ -5,17 +5,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
+import stat
 from pathlib import Path
 
+import openai
 import pytest
 
+import agentwatch
 from agentwatch.config import ConfigError, load_settings
 from agentwatch.detectors import scan
 from agentwatch.detectors.base import DetectorRegistry
 from agentwatch.detectors.settings import RedactionSettings
 from agentwatch.model import Finding
 from agentwatch.pipeline import ContentPolicy, DetectorStage, Normalizer, Pipeline, RedactionStage
+from agentwatch.pipeline.hashkey import HashKey
 from agentwatch.pipeline.redact import Redactor
+from agentwatch.storage import EventFilter, SQLiteStorage
+from agentwatch.testing import Emulator
 from tests.pipeline.test_normalize import raw
 
 TEXT = "Mail jan@example.pl, card 4111 1111 1111 1111, key AKIAQWERTYUIOPASDFGH."
@@ -125,3 +131,38 @@ def test_content_that_could_not_be_redacted_is_not_stored() -> None:
     assert [f.type for f in event.findings] == ["codename"]  # found, then redaction failed
     assert pipeline.failures == {"redaction": 1}
     assert event.input_messages is None and event.output_text is None  # fail closed
+
+
+def test_without_a_hash_key_hashes_are_keyed_by_a_random_key_kept_beside_the_database(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    """An unkeyed HMAC of a phone number can be found again by trying every number; the default key
+    is random, kept (owner-only) beside the database, so two processes on one database agree."""
+    db = tmp_path / "aw.db"
+    for _ in range(2):  # two monitors in turn, as two processes would be
+        agentwatch.configure(database=f"sqlite:///{db}", capture_content=True, redaction={"default": "hash"})
+        client = agentwatch.instrument(openai.OpenAI(api_key="k", base_url=emulator.openai_base_url))
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "mail jan@example.pl"}]
+        )
+        assert agentwatch.flush(10)
+        agentwatch.shutdown()
+    store = SQLiteStorage(db)
+    try:
+        stored = [e.input_messages[0]["content"] for e in store.events(EventFilter(), 10) if e.input_messages]
+    finally:
+        store.close()
+    key_file = tmp_path / "agentwatch-hash.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = bytes.fromhex(key_file.read_text())
+    expected = hmac.new(key, b"jan@example.pl", hashlib.sha256).hexdigest()[:12]
+    assert stored == [f"mail [EMAIL:{expected}]"] * 2
+    unkeyed = hmac.new(b"", b"jan@example.pl", hashlib.sha256).hexdigest()[:12]
+    assert unkeyed not in stored[0]
+
+
+def test_an_unwritable_key_file_falls_back_to_a_key_of_the_process(tmp_path: Path) -> None:
+    (tmp_path / "agentwatch-hash.key").write_text("not hex\n")
+    key = HashKey(tmp_path / "agentwatch-hash.key")
+    assert len(key()) == 32 and key() == key()  # no exception; one key for the process
+    assert len(HashKey(None)()) == 32

@@ -56,7 +56,7 @@ class RedactionSettings(_Table):
     )
     hash_key: str = Field(
         default="",
-        description="HMAC-SHA256 key of the hash mode; set one, or hashes of short values can be guessed",
+        description="HMAC-SHA256 key of the hash mode; empty: a random key kept in agentwatch-hash.key beside the database",
     )
 
     def mode(self, kind: str, type_: str) -> RedactionMode:

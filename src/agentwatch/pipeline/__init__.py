@@ -13,6 +13,7 @@ from agentwatch.detectors.settings import DetectorSettings, RedactionSettings
 from agentwatch.pipeline.content import ContentPolicy
 from agentwatch.pipeline.cost import CostStage
 from agentwatch.pipeline.detect import DetectorStage
+from agentwatch.pipeline.hashkey import HashKey
 from agentwatch.pipeline.normalize import Normalizer
 from agentwatch.pipeline.redact import RedactionStage
 from agentwatch.pipeline.risk import RiskStage
@@ -29,6 +30,7 @@ def default_pipeline(
     prices: Mapping[str, CustomPrice] | None = None,
     detectors: DetectorSettings | None = None,
     redaction: RedactionSettings | None = None,
+    hash_key: HashKey | None = None,
 ) -> Pipeline:
     return Pipeline(
         Normalizer(user_id=user_id, agent=agent),
@@ -38,7 +40,9 @@ def default_pipeline(
             DetectorStage(detectors),
             RiskStage(),
             CallFingerprints(),  # before redaction: a keyed hash of what was sent, never stored
-            RedactionStage(redaction, capture_content=capture_content, detectors=detectors),
+            RedactionStage(
+                redaction, capture_content=capture_content, detectors=detectors, hash_key=hash_key
+            ),
             ContentPolicy(capture_content),
         ],
     )

@@ -2,7 +2,8 @@
 
 It runs after the detectors and the risk stage and before the content policy. Per finding type
 (settings ``[agentwatch.redaction]``): ``mask`` replaces the value with ``[EMAIL]``, ``hash`` with
-``[EMAIL:<12 hex of HMAC-SHA256>]`` (equal values stay joinable, the value is not kept), ``drop``
+``[EMAIL:<12 hex of HMAC-SHA256>]`` (equal values stay joinable, the value is not kept; the key:
+:mod:`agentwatch.pipeline.hashkey`), ``drop``
 replaces the whole message with ``[dropped: email]``. Secrets are redacted even when redaction is
 turned off (or the detectors are), and the strings in ``metadata``, request parameters and error
 messages are always cleared of secrets:
@@ -16,22 +17,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from agentwatch.detectors.base import Detector, DetectorRegistry, default_registry
 from agentwatch.detectors.settings import DetectorSettings, RedactionMode, RedactionSettings
 from agentwatch.model import Finding, LLMCall
 from agentwatch.pipeline.detect import content_text, texts_of
+from agentwatch.pipeline.hashkey import HashKey
 
 REDACTED_KINDS = frozenset({"pii", "secret"})
 
 
 class Redactor:
-    """Rewrites one text given the findings in it."""
+    """Rewrites one text given the findings in it. ``hash_key`` keys the hash mode when the settings
+    give no ``hash_key`` (see :mod:`agentwatch.pipeline.hashkey`)."""
 
-    def __init__(self, settings: RedactionSettings) -> None:
+    def __init__(self, settings: RedactionSettings, hash_key: HashKey | None = None) -> None:
         self.settings = settings
+        given = settings.hash_key.encode()
+        self._key: Callable[[], bytes] = (lambda: given) if given else (hash_key or HashKey(None))
 
     def applies(self, finding: Finding) -> bool:
         return finding.kind == "secret" or (self.settings.enabled and finding.kind in REDACTED_KINDS)
@@ -44,9 +49,7 @@ class Redactor:
     def replacement(self, finding: Finding, value: str) -> str:
         label = finding.type.upper()
         if self.mode(finding) == "hash":
-            digest = hmac.new(
-                self.settings.hash_key.encode(), value.encode("utf-8", "replace"), hashlib.sha256
-            )
+            digest = hmac.new(self._key(), value.encode("utf-8", "replace"), hashlib.sha256)
             return f"[{label}:{digest.hexdigest()[:12]}]"
         return f"[{label}]"
 
@@ -83,11 +86,12 @@ class RedactionStage:
         capture_content: bool,
         registry: DetectorRegistry | None = None,
         detectors: DetectorSettings | None = None,
+        hash_key: HashKey | None = None,
     ) -> None:
         self.settings = settings or RedactionSettings()
         self.capture_content = capture_content
         self.registry = registry or default_registry()
-        self.redactor = Redactor(self.settings)
+        self.redactor = Redactor(self.settings, hash_key)
         #: what the detector stage scanned: secrets it could not have found are looked for here
         self.detector_settings = detectors or DetectorSettings()
         # (the registry's detectors, their secret detectors, those the detector stage does not run)
