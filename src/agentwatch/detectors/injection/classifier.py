@@ -1,8 +1,9 @@
 """A small logistic-regression classifier over word unigrams and bigrams of the normalised text.
 
 The weights ship inside the package (``weights.json.gz``, made by ``evals/injection/train.py``
-from the labelled data; nothing is downloaded). Inference is a dictionary lookup per distinct
-feature and one sigmoid: plain Python, no numpy.
+from the labelled data; nothing is downloaded). Inference is a table lookup per distinct feature
+and one sigmoid: in C when the compiled core is there (:mod:`.speedups`), else in plain Python (the
+reference); no numpy.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from importlib.resources import files
 from itertools import pairwise, repeat
 from typing import Any
 
+from agentwatch.detectors.injection import speedups
 from agentwatch.detectors.injection.normalize import normalize
 from agentwatch.model import Finding
 
@@ -50,6 +52,11 @@ class Weights:
                 words[feature] = weight
         return words, pairs
 
+    @cached_property
+    def lexicon(self) -> speedups.Lexicon | None:
+        """:attr:`tables` for the compiled core (None without it)."""
+        return speedups.lexicon(*self.tables)
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Weights:
         return cls(float(data["bias"]), dict(data["weights"]), float(data["threshold"]), dict(data["meta"]))
@@ -68,21 +75,27 @@ class InjectionClassifier:
     name = "injection.classifier"
     kind = "injection"
 
-    def __init__(self, threshold: float, weights: Weights | None = None) -> None:
+    def __init__(self, threshold: float, weights: Weights | None = None, *, compiled: bool = True) -> None:
+        """``compiled=False``: the pure-Python code even when the compiled core is there."""
         self.threshold = threshold
         self.model = weights or shipped_weights()
+        self._lexicon = self.model.lexicon if compiled else None
 
     def score(self, text: str) -> float:
         """Probability in [0, 1] that ``text`` is an injection or jailbreak attempt."""
-        words, pairs = self.model.tables
         norm = normalize(text)
-        # the weights of features(): the distinct words (a set shared with the heuristics) and the
-        # distinct word pairs that have one (most have none)
-        z = (
-            self.model.bias
-            + sum(map(words.get, norm.vocabulary, repeat(0.0)))
-            + sum(map(pairs.__getitem__, set(filter(pairs.__contains__, pairwise(norm.tokens)))))
-        )
+        if self._lexicon is not None:
+            word_sum, pair_sum = self._lexicon.weigh(norm.word_index)
+            z = self.model.bias + word_sum + pair_sum
+        else:
+            # the weights of features(): the distinct words (a set shared with the heuristics) and
+            # the distinct word pairs that have one (most have none)
+            words, pairs = self.model.tables
+            z = (
+                self.model.bias
+                + sum(map(words.get, norm.vocabulary, repeat(0.0)))
+                + sum(map(pairs.__getitem__, set(filter(pairs.__contains__, pairwise(norm.tokens)))))
+            )
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     def scan(self, text: str) -> list[Finding]:

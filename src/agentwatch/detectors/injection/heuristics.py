@@ -3,7 +3,9 @@ disguises found on the way (invisible characters, look-alike letters, spaced let
 Unicode-tag payloads that decode to instructions).
 
 One finding per family that matched, with the best rule's score; spans point into the original
-text when normalisation changed nothing but case (otherwise they are ``None``).
+text when normalisation changed nothing but case (otherwise they are ``None``). Which rules a text's
+words make worth a regex is found in C when the compiled core is there (:mod:`.speedups`), else in
+Python (the reference); the regexes are Python's.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import binascii
 import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import cache
 
+from agentwatch.detectors.injection import speedups
+from agentwatch.detectors.injection.anchors import start_words
 from agentwatch.detectors.injection.normalize import HEAD, Normalized, clip, normalize, words
 from agentwatch.detectors.injection.rules import RULES, Rule
 from agentwatch.detectors.pattern import rarest_common_character
@@ -41,9 +46,11 @@ class Match:
 
 
 class _Compiled:
-    """The rules, indexed by trigger word: a text's words pick the rules worth trying."""
+    """The rules, indexed by trigger word: a text's words pick the rules worth trying. ``compiled``:
+    the index in C too, when the compiled core is there (:attr:`triggers`), with the words each
+    rule's matches start with (:mod:`.anchors`), which tell where to start searching."""
 
-    def __init__(self, rules: tuple[Rule, ...]) -> None:
+    def __init__(self, rules: tuple[Rule, ...], *, compiled: bool = True) -> None:
         self.rules = rules
         self.groups = [len(rule.triggers) for rule in rules]
         self.full = [(1 << n) - 1 for n in self.groups]  # every group's bit set: a candidate
@@ -70,8 +77,26 @@ class _Compiled:
         self.fragment_bits = [0] * len(rules)  # rule -> bits of its groups that have a fragment
         for _, _, r, g in self.fragments:
             self.fragment_bits[r] |= 1 << g
+        self.triggers = self._compile() if compiled and speedups.AVAILABLE else None
+
+    def _compile(self) -> speedups.Triggers | None:
+        starts: dict[str, list[int]] = {}  # word -> the rules whose matches can start with it
+        for r, rule in enumerate(self.rules):
+            for word in sorted(start_words(rule.pattern) or ()):
+                starts.setdefault(word, []).append(r)
+        table = {word: (list(self.index.get(word, ())), starts.get(word, [])) for word in self.index | starts}
+        fragments = [(fragment, r, g, rare) for fragment, rare, r, g in self.fragments]
+        return speedups.triggers(table, fragments, self.groups)
+
+    def _searches(self, text: str, norm: Normalized | None) -> list[tuple[int, int]]:
+        """The rules worth a regex on ``text``, each with where its matches can start."""
+        if self.triggers is not None:
+            return self.triggers.candidates(speedups.Words(text) if norm is None else norm.word_index)
+        return [(r, 0) for r in self._candidates(text, set(words(text)) if norm is None else norm.vocabulary)]
 
     def _candidates(self, text: str, tokens: AbstractSet[str]) -> list[int]:
+        """The rules worth a regex on ``text``, whose distinct words are ``tokens`` (the reference
+        of ``Triggers.candidates``)."""
         found: set[int] = set()
         partial: dict[int, int] = {}  # rule -> bits of its groups that have a word in the text
         by_word = self.by_word
@@ -89,20 +114,24 @@ class _Compiled:
         found.update(r for r, bits in partial.items() if bits == full[r])
         return sorted(found)
 
-    def matches(self, text: str, tokens: AbstractSet[str]) -> list[Match]:
+    def matches(self, text: str, norm: Normalized | None = None) -> dict[str, Match]:
+        """The best match of each family in ``text`` (lower-cased), whose normalisation ``norm``
+        is, when there is one (its words are known already)."""
         found: dict[str, Match] = {}
-        for r in self._candidates(text, tokens):
+        for r, start in self._searches(text, norm):
             rule = self.rules[r]
-            m = rule.pattern.search(text)
+            m = rule.pattern.search(text, start)
             if m is None:
                 continue
             best = found.get(rule.family)
             if best is None or rule.score > best.score:
                 found[rule.family] = Match(rule.family, rule.score, m.start(), m.end())
-        return list(found.values())
+        return found
 
 
-_COMPILED = _Compiled(RULES)
+@cache
+def _rules(compiled: bool) -> _Compiled:
+    return _Compiled(RULES, compiled=compiled)
 
 
 def _decoded_payloads(text: str) -> list[tuple[int, int, str]]:
@@ -128,23 +157,29 @@ def _decoded_payloads(text: str) -> list[tuple[int, int, str]]:
 _BASE64_BYTES = bytes(
     97 if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "+/_-") else 32 for c in range(256)
 )
+_BASE64_CHARS = bytes(c for c in range(128) if _BASE64_BYTES[c] == 97).decode("ascii")
 _BASE64_RUN = b"a" * 24
 
 
-def _may_hold_base64(text: str, norm: Normalized) -> bool:
+def _may_hold_base64(text: str, norm: Normalized, *, compiled: bool = True) -> bool:
     """Whether ``text`` has a run of 24 base64 characters (the least :data:`_BASE64` matches; found
-    with a byte translation and one substring search) and ``norm`` a word of 24 characters."""
+    with a byte translation and one substring search, or by the compiled core) and ``norm`` a word
+    of 24 characters."""
+    if compiled and speedups.AVAILABLE:
+        return speedups.run_of(text, _BASE64_CHARS, 24) and speedups.unbroken(norm.text, 24)
     raw = text.encode("utf-8", "surrogatepass")
     if _BASE64_RUN not in raw.translate(_BASE64_BYTES):
         return False  # _decoded_payloads would find nothing
     return max(map(len, norm.text.split()), default=0) >= 24  # base64 runs have no spaces
 
 
-def analyse(text: str) -> list[Match]:
-    """Every family that matched ``text``, with its best score and span in ``text``."""
+def analyse(text: str, *, compiled: bool = True) -> list[Match]:
+    """Every family that matched ``text``, with its best score and span in ``text``. ``compiled=False``:
+    the pure-Python code even when the compiled core is there."""
+    rules = _rules(compiled)
     clipped = clip(text)
     shift = len(text) - len(clipped)  # clipped texts: the tail moved left by this much
-    return [_unclip(m, shift) for m in _analyse(clipped)] if shift > 0 else _analyse(clipped)
+    return [_unclip(m, shift) for m in _analyse(clipped, rules)] if shift > 0 else _analyse(clipped, rules)
 
 
 def _unclip(match: Match, shift: int) -> Match:
@@ -153,14 +188,16 @@ def _unclip(match: Match, shift: int) -> Match:
     return Match(match.family, match.score, match.start + shift, match.end + shift)
 
 
-def _analyse(text: str) -> list[Match]:
+def _analyse(text: str, rules: _Compiled) -> list[Match]:
     norm = normalize(text)
-    found = {m.family: m for m in _COMPILED.matches(norm.text, norm.vocabulary)}
-    if not norm.exact:
+    found = rules.matches(norm.text, norm)
+    if found and not norm.exact:
         found = {f: Match(f, m.score, None, None) for f, m in found.items()}
-    disguise = _disguise(norm, bool(found)) if norm.hidden or norm.disguises else _NO_DISGUISE
-    for start, end, decoded in _decoded_payloads(text) if _may_hold_base64(text, norm) else ():
-        if _COMPILED.matches(decoded, set(words(decoded))):
+    disguise = _disguise(norm, bool(found), rules) if norm.hidden or norm.disguises else _NO_DISGUISE
+    for start, end, decoded in (
+        _decoded_payloads(text) if _may_hold_base64(text, norm, compiled=rules.triggers is not None) else ()
+    ):
+        if rules.matches(decoded):
             disguise = max(disguise, Match("obfuscation", _DISGUISED_ATTACK, start, end), key=_score)
     if disguise.score > 0:
         found["obfuscation"] = max(found.get("obfuscation", disguise), disguise, key=_score)
@@ -174,11 +211,10 @@ def _score(match: Match) -> float:
     return match.score
 
 
-def _disguise(norm: Normalized, attack: bool) -> Match:
+def _disguise(norm: Normalized, attack: bool, rules: _Compiled) -> Match:
     score = 0.0
     if norm.hidden:
-        inner = _COMPILED.matches(norm.hidden, set(words(norm.hidden)))
-        score = _DISGUISED_ATTACK if inner else 0.0
+        score = _DISGUISED_ATTACK if rules.matches(norm.hidden) else 0.0
     for name in norm.disguises:
         score = max(score, _DISGUISED_ATTACK if attack else _DISGUISE_SCORES[name])
     return Match("obfuscation", score, None, None)
@@ -190,12 +226,14 @@ class InjectionHeuristics:
     name = "injection.heuristic"
     kind = "injection"
 
-    def __init__(self, threshold: float) -> None:
+    def __init__(self, threshold: float, *, compiled: bool = True) -> None:
+        """``compiled=False``: the pure-Python code even when the compiled core is there."""
         self.threshold = threshold
+        self.compiled = compiled
 
     def score(self, text: str) -> float:
         """The highest family score for ``text`` (0 when nothing matched)."""
-        return max((m.score for m in analyse(text)), default=0.0)
+        return max((m.score for m in analyse(text, compiled=self.compiled)), default=0.0)
 
     def scan(self, text: str) -> list[Finding]:
         if not isinstance(text, str) or not text:
@@ -204,6 +242,6 @@ class InjectionHeuristics:
             Finding(
                 kind="injection", type=m.family, detector=self.name, start=m.start, end=m.end, score=m.score
             )
-            for m in analyse(text)
+            for m in analyse(text, compiled=self.compiled)
             if m.score >= self.threshold
         ]

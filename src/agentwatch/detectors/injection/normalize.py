@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+from agentwatch.detectors.injection import speedups
+
 #: Longest text scanned: the first ``HEAD`` and the last ``TAIL`` characters of longer texts
 #: (injections hide at the end of long documents too). Bounds the time spent on one text.
 HEAD = 8_000
@@ -30,7 +32,8 @@ _TAG = re.compile("[\U000e0000-\U000e007f]")
 _WIDE = re.compile("[\uff01-\uff5e\U0001d400-\U0001d7ff]")
 # Letters from Cyrillic, Greek and IPA that look like Latin ones (after NFKC, before accents go).
 _LOOKALIKES = "аеорсухіјѕԁһԛԝӏАВЕКМНОРСТУХІЈЅԌαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧɡɑɩʏℓı"
-_CONFUSABLES = str.maketrans(_LOOKALIKES, "aeopcyxijsdhqwlabekmhopctyxijsgabeiknoptuxabezhikmnoptyxgaiyli")
+_TWINS = "aeopcyxijsdhqwlabekmhopctyxijsgabeiknoptuxabezhikmnoptyxgaiyli"
+_CONFUSABLES = str.maketrans(_LOOKALIKES, _TWINS)
 _LOOKALIKE = re.compile(f"[{_LOOKALIKES}]")
 _LATIN = re.compile("[A-Za-z]")
 # Letters NFKD does not decompose, and the combining marks (accents) it splits off the others.
@@ -66,8 +69,18 @@ class Normalized:
     exact: bool  # True when ``text`` is the input lower-cased character for character (spans valid)
     # zero_width, tag_characters, wide_or_styled_letters, confusables, spaced_letters
     disguises: tuple[str, ...]
-    tokens: list[str]  # the words of ``text`` (runs of word characters), in order
     hidden: str = ""  # text smuggled in Unicode tag characters, decoded
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        """The words of ``text`` (runs of word characters), in order (made when first asked: the
+        compiled core reads ``text`` itself)."""
+        return words(self.text)
+
+    @cached_property
+    def word_index(self) -> speedups.Words:
+        """The words of ``text`` for the compiled core (only when it is there: ``speedups.AVAILABLE``)."""
+        return speedups.Words(self.text)
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:
@@ -135,11 +148,12 @@ def _to_ascii(match: re.Match[str]) -> str:
 
 @lru_cache(maxsize=64)
 def _normalize(text: str) -> Normalized:
-    if not text.isascii():
-        folded = _NON_ASCII.sub(_to_ascii, text)
-        if folded.isascii():  # what the full path below makes of it, faster
-            lowered = folded.lower()
-            return _unspaced(lowered, words(lowered), exact=len(lowered) == len(text))
+    if text.isascii():  # what _normalize_fully makes of it, with fewer steps
+        return _unspaced(text.lower(), exact=True)
+    folded = _NON_ASCII.sub(_to_ascii, text)
+    if folded.isascii():  # what the full path below makes of it, faster
+        lowered = folded.lower()
+        return _unspaced(lowered, exact=len(lowered) == len(text))
     return _normalize_fully(text)
 
 
@@ -147,8 +161,7 @@ def _normalize_fully(text: str) -> Normalized:
     if not text.isascii():
         text = _TYPOGRAPHIC.sub(lambda m: _TYPOGRAPHY[m.group()], text)
     if text.isascii():
-        lowered = text.lower()
-        return _unspaced(lowered, words(lowered), exact=True)
+        return _unspaced(text.lower(), exact=True)
     disguises: list[str] = []
     hidden = ""
     stripped = _INVISIBLE.sub("", text)
@@ -162,17 +175,16 @@ def _normalize_fully(text: str) -> Normalized:
     if _WIDE.search(stripped):
         disguises.append("wide_or_styled_letters")
     folded = unicodedata.normalize("NFKC", stripped)
-    mixed: list[bool] = []
     if _LOOKALIKE.search(folded) and _LATIN.search(folded):  # look-alikes beside Latin: word by word
-        folded = _LETTER_RUN.sub(lambda m: _unconfuse(m.group(), mixed), folded)
-    if any(mixed):
-        disguises.append("confusables")
+        folded, mixed = _unconfused(folded)
+        if mixed:
+            disguises.append("confusables")
     plain = _COMBINING.sub(
         "", unicodedata.normalize("NFKD", _LETTER.sub(lambda m: _LETTERS[m.group()], folded))
     )
     lowered = plain.lower()
-    norm = _unspaced(lowered, words(lowered), exact=not disguises and len(lowered) == len(text))
-    return Normalized(norm.text, norm.exact, (*disguises, *norm.disguises), norm.tokens, hidden.lower())
+    norm = _unspaced(lowered, exact=not disguises and len(lowered) == len(text))
+    return Normalized(norm.text, norm.exact, (*disguises, *norm.disguises), hidden.lower())
 
 
 def _one_letter_run(tokens: list[str], length: int) -> bool:
@@ -184,18 +196,47 @@ def _one_letter_run(tokens: list[str], length: int) -> bool:
     return b"\x01" * length in lengths
 
 
-def _unspaced(lowered: str, tokens: list[str], *, exact: bool) -> Normalized:
+def _unspaced(lowered: str, *, exact: bool) -> Normalized:
     """Collapse letters spaced out one by one ("i g n o r e") when five one-letter words in a row
     suggest some (the regex is the expensive part: most texts skip it)."""
+    if speedups.AVAILABLE:
+        found = speedups.Words(lowered)
+        if found.one_letter_run(5):
+            return _collapsed(lowered, exact=exact)
+        return _known(Normalized(lowered, exact, ()), "word_index", found)
+    tokens = words(lowered)
     if _one_letter_run(tokens, 5):
-        collapsed = _SPACED.sub(lambda m: _SPACER.sub("", m.group()), lowered)
-        if collapsed != lowered:
-            return Normalized(collapsed, False, ("spaced_letters",), words(collapsed))
-    return Normalized(lowered, exact, (), tokens)
+        return _collapsed(lowered, exact=exact)
+    return _known(Normalized(lowered, exact, ()), "tokens", tokens)
+
+
+def _known(norm: Normalized, name: str, value: object) -> Normalized:
+    """``norm`` with the value of its cached property ``name`` already made."""
+    norm.__dict__[name] = value
+    return norm
+
+
+def _collapsed(lowered: str, *, exact: bool) -> Normalized:
+    collapsed = _SPACED.sub(lambda m: _SPACER.sub("", m.group()), lowered)
+    if collapsed != lowered:
+        return Normalized(collapsed, False, ("spaced_letters",))
+    return Normalized(lowered, exact, ())
 
 
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
 _CONFUSABLE_CHARS = frozenset(_LOOKALIKES)
+
+
+_COMPILED_CONFUSABLES = speedups.confusables(_LOOKALIKES, _TWINS)
+
+
+def _unconfused(text: str) -> tuple[str, bool]:
+    """``text`` with :func:`_unconfuse` applied to each run of letters, and whether a run it
+    changed mixed scripts (in C when the compiled core is there)."""
+    if _COMPILED_CONFUSABLES is not None:
+        return _COMPILED_CONFUSABLES.unconfuse(text)
+    mixed: list[bool] = []
+    return _LETTER_RUN.sub(lambda m: _unconfuse(m.group(), mixed), text), any(mixed)
 
 
 def _unconfuse(word: str, mixed: list[bool]) -> str:
