@@ -11,7 +11,9 @@ reference, or through the ``agentwatch.detectors`` entry-point group::
     mine = "my_package.detectors:detectors"     # def detectors() -> list[Detector]
 
 A factory or detector that fails is logged once and skipped: a broken detector never breaks the
-host application, and the others still run.
+host application, and the others still run. A detector may also offer ``screen()``: the cues
+without which it finds nothing; the registry then calls it only on texts that hold one
+(:mod:`.prefilter`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
 
+from agentwatch.detectors import prefilter
+from agentwatch.detectors.recent import RecentScans, Scan, is_builtin
 from agentwatch.model import Finding
 
 log = logging.getLogger(__name__)
@@ -68,6 +72,8 @@ class DetectorRegistry:
         if plugins:
             self._factories.extend(ep.value for ep in entry_points(group=ENTRY_POINT_GROUP))
         self._detectors: list[Detector] | None = None
+        self._prefilter: prefilter.Prefilter | None = None
+        self._recent = RecentScans()
         self.failures: dict[str, int] = {}
 
     def register(self, factory: str | DetectorFactory) -> None:
@@ -78,7 +84,10 @@ class DetectorRegistry:
     @property
     def detectors(self) -> list[Detector]:
         if self._detectors is None:
-            self._detectors = self._build()
+            built = self._build()
+            self._prefilter = prefilter.build(built)
+            self._recent.clear()
+            self._detectors = built
         return self._detectors
 
     def _build(self) -> list[Detector]:
@@ -98,16 +107,35 @@ class DetectorRegistry:
         return built
 
     def scan(
-        self, text: str, *, only: Sequence[Detector] | None = None, strict: bool = False
+        self,
+        text: str,
+        *,
+        only: Sequence[Detector] | None = None,
+        strict: bool = False,
+        remember: bool = False,
     ) -> list[Finding]:
         """Every finding of every detector (or of ``only``), sorted by start offset.
 
         A detector that fails is counted and logged and the others still run; ``strict`` re-raises
-        instead (redaction: a text a detector could not read again must not be stored)."""
+        instead (redaction: a text a detector could not read again must not be stored).
+        ``remember`` keeps what the built-in detectors found, if anything, for a later scan of
+        the same text (:mod:`.recent`): the detector stage's, read back by the redaction stage's."""
+        everyone = self.detectors  # built first: the prefilter comes with them
+        chosen: Sequence[Detector] = everyone if only is None else only
+        earlier = self._recent.get(text)
+        screen, opened = self._prefilter, None
+        if screen is not None:
+            opened = earlier.opened if earlier is not None else screen.opened(text)
+            chosen = screen.plan(chosen, opened)
         findings: list[Finding] = []
-        for detector in self.detectors if only is None else only:
+        scan = Scan(opened) if remember and earlier is None else None  # (what is kept stays kept)
+        for detector in chosen:
+            if earlier is not None and (known := earlier.findings(detector)) is not None:
+                findings.extend(known)
+                continue
             try:
-                findings.extend(detector.scan(text))
+                found = detector.scan(text)
+                findings.extend(found)  # inside: a plugin's scan may return anything
             except Exception:
                 count = self.failures.get(detector.name, 0) + 1
                 self.failures[detector.name] = count
@@ -115,6 +143,11 @@ class DetectorRegistry:
                     log.exception("agentwatch: detector %s failed; the others still run", detector.name)
                 if strict:
                     raise
+                continue
+            if scan is not None and is_builtin(detector):
+                scan.add(detector, found)
+        if scan is not None and findings:
+            self._recent.put(text, scan, list(chosen))
         return _best_per_span(findings) if findings else findings  # most texts: nothing found
 
 

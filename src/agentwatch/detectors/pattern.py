@@ -10,27 +10,60 @@ substrings share is looked for first: one ``memchr``), and detectors of numbers 
 run their pattern only around the runs of digits that :func:`number_windows` finds once per text
 for all of them (most texts have none, which a byte translation and one substring search tell).
 A pre-filter only ever skips texts in which the pattern would find nothing: findings never change.
+:meth:`PatternDetector.screen` states the same filters as cues, so that the registry can skip the
+detector without calling it (:mod:`.prefilter`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from agentwatch.detectors.prefilter import Screen
 from agentwatch.model import Finding
 
 #: Findings scoring below this are dropped.
 MIN_SCORE = 0.5
 
 
-def words(*items: str) -> re.Pattern[str]:
-    """A case-insensitive pattern matching any of ``items`` as whole words."""
-    return re.compile(r"(?<!\w)(?:" + "|".join(items) + r")(?!\w)", re.IGNORECASE)
+@dataclass(frozen=True, slots=True)
+class Words:
+    """Whole words or phrases, matched ignoring case: what :func:`words` makes."""
+
+    pattern: re.Pattern[str]
+    lowered: re.Pattern[str] | None  # the same, case-sensitive, for lowercased ASCII text
+
+    def search(self, text: str) -> bool:
+        """Whether ``text`` holds one of the words. An ASCII text (most) is lowercased and searched
+        case-sensitively, three times faster than ignoring case; on ASCII the two agree (the
+        special case foldings, the Kelvin sign or the long s, are not ASCII)."""
+        if self.lowered is not None and text.isascii():
+            return self.lowered.search(text.lower()) is not None
+        return self.pattern.search(text) is not None
+
+
+def words(*items: str) -> Words:
+    """Any of ``items`` (regex fragments) as whole words, ignoring case."""
+    body = r"(?<!\w)(?:" + "|".join(items) + r")(?!\w)"
+    lowered = re.compile(body, re.ASCII) if body == body.lower() else None  # else: always ignoring case
+    return Words(re.compile(body, re.IGNORECASE), lowered)
 
 
 _NUMBER_RUN = re.compile(r"\d[\d ().\-]{5,}[\d)]", re.ASCII)  # ASCII classes scan ~4x faster
+#: The cue of a text with a run of digits (the same pattern: ASCII characters are single UTF-8 bytes).
+NUMBER_RUN = Screen(patterns=(r"[0-9][0-9 ().\-]{5,}[0-9)]",))
+#: Any non-ASCII character: beside a cue written with ASCII digits and letters, it stands for the
+#: other characters that ``\d`` (any decimal digit) or ``[a-z]`` ignoring case (the Kelvin sign) match.
+NON_ASCII = r"[\x80-\xff]"
+
+
+def shapes(*patterns: str) -> Screen:
+    """A screen of ``patterns`` (ASCII digits for the pattern's ``\\d``), or any non-ASCII character."""
+    return Screen(patterns=(*patterns, NON_ASCII))
+
+
 #: The characters of a run (ASCII digits, `` ().-``) -> "1", every other byte -> " ": a text whose
 #: bytes so translated hold no "1111111" has no run, which one substring search tells (the regex
 #: costs ten times more on a 500-character text, and most texts have no run).
@@ -83,22 +116,67 @@ def rarest_common_character(substrings: tuple[str, ...] | re.Pattern[str]) -> st
 class Context:
     """Words near a candidate that raise (``positive``) or lower (``negative``) its score."""
 
-    positive: re.Pattern[str] | None = None
-    negative: re.Pattern[str] | None = None
+    positive: Words | None = None
+    negative: Words | None = None
     boost: float = 0.3
     penalty: float = 0.45
     before: int = 40
     after: int = 20
 
-    def adjust(self, text: str, start: int, end: int, score: float) -> float:
+    def adjust(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        score: float,
+        otherwise: float | None = None,
+        first: Callable[[], bool] | None = None,
+    ) -> float | None:
+        """``score`` lowered and raised by the words near ``text[start:end]``; None below :data:`MIN_SCORE`.
+
+        With ``otherwise`` and ``first``: the score is ``score`` if ``first()`` else ``otherwise``,
+        and ``first`` (a costly validation) is called only when the two would end differently.
+        A word search is skipped when neither of its outcomes lifts a score to :data:`MIN_SCORE` (the
+        positive words first: most candidates without them stay below it whatever the negative ones).
+        """
+        scores = (score,) if otherwise is None or otherwise == score else (score, otherwise)
+        penalised: tuple[bool, ...] = (False,) if self.negative is None else (False, True)
+        raised: tuple[bool, ...] = (False,) if self.positive is None else (False, True)
+        if self._below(scores, penalised, raised):
+            return None
         # a label may sit on the line before ("Phone:\n..."); what follows counts up to the line's end
         after = text[end : end + self.after].partition("\n")[0]
         near = text[max(0, start - self.before) : start] + " \n " + after
-        if self.negative is not None and self.negative.search(near):
+        if self.positive is not None:
+            raised = (self.positive.search(near),)
+            if self._below(scores, penalised, raised):
+                return None
+        if self.negative is not None:
+            penalised = (self.negative.search(near),)
+        final = self._outcome(score, penalised[0], raised[0])
+        if len(scores) == 2:
+            other = self._outcome(scores[1], penalised[0], raised[0])
+            if final != other and not (final < MIN_SCORE and other < MIN_SCORE):
+                final = final if first is None or first() else other
+        return final if final >= MIN_SCORE else None
+
+    def _outcome(self, score: float, penalised: bool, raised: bool) -> float:
+        if penalised:
             score -= self.penalty
-        if self.positive is not None and self.positive.search(near):
+        if raised:
             score += self.boost
         return min(1.0, max(0.0, score))
+
+    def _below(
+        self, scores: tuple[float, ...], penalised: tuple[bool, ...], raised: tuple[bool, ...]
+    ) -> bool:
+        """Whether every outcome still possible scores below :data:`MIN_SCORE`."""
+        for score in scores:  # loops: a generator costs more than the few sums
+            for lowered in penalised:
+                for boosted in raised:
+                    if self._outcome(score, lowered, boosted) >= MIN_SCORE:
+                        return False
+        return True
 
 
 class PatternDetector:
@@ -132,6 +210,22 @@ class PatternDetector:
             if score is not None:
                 yield match.start(self.group), match.end(self.group), score
 
+    def screen(self) -> Screen | None:
+        """The cues of :meth:`triggered`: a run of digits for a numeric detector, else the trigger's
+        substrings (None for a pattern trigger, or none). A subclass that widens :meth:`triggered` or
+        :meth:`scan` gets None unless it states its own."""
+        cls = type(self)
+        if cls.triggered is not PatternDetector.triggered or cls.scan is not PatternDetector.scan:
+            return None
+        if self.numeric:
+            return NUMBER_RUN
+        trigger = self.trigger
+        if isinstance(trigger, str):
+            return Screen(literals=(trigger,))
+        if isinstance(trigger, tuple):
+            return Screen(literals=trigger)
+        return None
+
     def triggered(self, text: str) -> bool:
         """The cheap test a text must pass before the pattern runs."""
         trigger = self.trigger
@@ -160,18 +254,22 @@ class PatternDetector:
                 return []
         elif not self.triggered(text):
             return []
-        found = []
+        return [
+            Finding(
+                kind=self.kind,
+                type=self.type,
+                detector=self.name,
+                start=start,
+                end=end,
+                score=round(score, 2),
+            )
+            for start, end, score in self._scored(text)
+        ]
+
+    def _scored(self, text: str) -> Iterator[tuple[int, int, float]]:
+        """The candidates with their score in context, those below :data:`MIN_SCORE` left out."""
+        context = self.context
         for start, end, base in self._candidates(text):
-            score = base if self.context is None else self.context.adjust(text, start, end, base)
-            if score >= MIN_SCORE:
-                found.append(
-                    Finding(
-                        kind=self.kind,
-                        type=self.type,
-                        detector=self.name,
-                        start=start,
-                        end=end,
-                        score=round(score, 2),
-                    )
-                )
-        return found
+            score = base if context is None else context.adjust(text, start, end, base)
+            if score is not None and score >= MIN_SCORE:
+                yield start, end, score

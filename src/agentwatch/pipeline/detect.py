@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from agentwatch.detectors.base import Detector, DetectorRegistry, default_registry
+from agentwatch.detectors.recent import is_builtin
 from agentwatch.detectors.settings import DetectorSettings
 from agentwatch.model import Finding, LLMCall
 from agentwatch.pipeline.normalize import _json, _text
@@ -28,7 +29,6 @@ LEAK_WINDOW = 48
 #: The findings of this many recently scanned texts (of at most ``RECENT_MAX_CHARS``) are remembered.
 RECENT_TEXTS = 64
 RECENT_MAX_CHARS = 16_000
-_BUILTIN = "agentwatch.detectors."
 
 
 def location_of(role: str) -> str:
@@ -112,7 +112,7 @@ class DetectorStage:
                 configured = injection.detectors(injection_threshold=threshold)
                 chosen = [d for d in chosen if not d.name.startswith("injection.")] + list(configured)
             self._detectors = [d for d in chosen if self.settings.wants(d.name)]
-            self._cacheable = all(type(d).__module__.startswith(_BUILTIN) for d in self._detectors)
+            self._cacheable = all(map(is_builtin, self._detectors))
         return self._detectors
 
     def _scan(self, text: str) -> list[Finding]:
@@ -121,7 +121,7 @@ class DetectorStage:
         chat resends its history."""
         detectors = self.detectors
         if not self._cacheable or len(text) > RECENT_MAX_CHARS:
-            return self.registry.scan(text, only=detectors)
+            return self.registry.scan(text, only=detectors, remember=True)
         with self._lock:  # stages may be shared by threads (the server's ingestion, the worker)
             recent = self._recent.get(text)
             if recent is not None:
@@ -129,7 +129,7 @@ class DetectorStage:
         if recent is not None:
             return [finding.model_copy() for finding in recent]
         failures = sum(self.registry.failures.values())
-        found = self.registry.scan(text, only=detectors)
+        found = self.registry.scan(text, only=detectors, remember=True)  # read back by redaction
         if sum(self.registry.failures.values()) == failures:  # a detector that failed may not next time
             remembered = tuple(finding.model_copy() for finding in found)
             with self._lock:
@@ -142,13 +142,14 @@ class DetectorStage:
         if not self.settings.enabled:
             return
         limit = self.settings.max_chars
+        texts = list(texts_of(event))
         found: list[Finding] = []
-        for location, index, text in texts_of(event):
+        for location, index, text in texts:
             for finding in self._scan(text[:limit]):
                 finding.location = location
                 finding.index = index
                 found.append(finding)
-        system = "\n".join(text for location, _, text in texts_of(event) if location == "system")
+        system = "\n".join(text for location, _, text in texts if location == "system")
         if system and event.output_text and self.settings.wants("leak.system_prompt"):
             leak = system_prompt_leak(system[:limit], event.output_text[:limit])
             if leak is not None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from agentwatch.detectors.pattern import Context, PatternDetector, words
+from agentwatch.detectors.pattern import Context, PatternDetector, shapes, words
+from agentwatch.detectors.prefilter import Screen
 
 #: (lowest prefix, highest prefix, allowed lengths), prefixes compared on their own number of digits.
 _ISSUERS: tuple[tuple[str, str, frozenset[int]], ...] = (
@@ -72,6 +73,9 @@ class CardDetector(PatternDetector):
     numeric = True
     pattern = re.compile(r"(?<![\w.,/+-])\d(?:[ -]?\d){11,18}(?![\w/]|[.,-]\d)")
     context = Context(positive=_POSITIVE, negative=_NEGATIVE, penalty=0.3, boost=0.2)
+
+    def screen(self) -> Screen:
+        return shapes(r"[0-9](?:[ \-]?[0-9]){11,18}")  # the pattern without its lookarounds
 
     def _candidates(self, text: str) -> Iterable[tuple[int, int, float]]:
         for match in self.matches(text):

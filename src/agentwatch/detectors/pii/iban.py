@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from agentwatch.detectors.pattern import Context, PatternDetector, number_windows, words
+from agentwatch.detectors.prefilter import Screen
 
 #: Country code -> IBAN length (SWIFT IBAN registry).
 LENGTHS: dict[str, int] = {
@@ -42,6 +43,10 @@ class IBANDetector(PatternDetector):
     type = "iban"
     pattern = re.compile(r"(?<![\w-])[a-z]{2}\d{2}(?: ?[a-z0-9]){11,30}(?!\w)", re.IGNORECASE)
     context = Context(positive=words("iban", "account", "konto", "bank", "rachunek", "transfer", "wire"))
+
+    def screen(self) -> Screen:
+        """The pattern without its lookarounds, in ASCII: check takes only an ASCII IBAN."""
+        return Screen(patterns=("[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]){11,30}",))
 
     def triggered(self, text: str) -> bool:
         """Every IBAN has a run of digits, and starts with two letters and two digits: "aadd" once

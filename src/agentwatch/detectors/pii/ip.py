@@ -6,7 +6,8 @@ import ipaddress
 import re
 from collections.abc import Iterable
 
-from agentwatch.detectors.pattern import Context, PatternDetector, merge_windows, words
+from agentwatch.detectors.pattern import Context, PatternDetector, merge_windows, shapes, words
+from agentwatch.detectors.prefilter import Screen
 
 _HEX_OR_COLON = frozenset("0123456789abcdefABCDEF:")
 _CONTEXT = Context(
@@ -32,6 +33,10 @@ class IPv4Detector(PatternDetector):
         super().__init__()
         self.name = "pii.ipv4"
 
+    def screen(self) -> Screen:
+        """The pattern without its lookarounds."""
+        return shapes(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
+
     def check(self, value: str) -> float | None:
         try:
             address = ipaddress.IPv4Address(value)
@@ -47,6 +52,10 @@ class IPv6Detector(PatternDetector):
         r"(?<![\w:.-])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?:%\w+)?(?![\w:-])", re.IGNORECASE
     )
     context = _CONTEXT
+
+    def screen(self) -> Screen:
+        """What check accepts: a "::", or eight groups (the hex digits of the pattern are ASCII only)."""
+        return Screen(literals=("::",), patterns=(r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}",))
 
     def matches(self, text: str) -> Iterable[re.Match[str]]:
         """The pattern runs only around colons with a hex digit or colon on both sides."""

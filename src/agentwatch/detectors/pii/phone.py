@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
@@ -77,31 +78,63 @@ class PhoneDetector(PatternDetector):
     )
     context = Context(positive=_POSITIVE, negative=_NEGATIVE, boost=0.3, penalty=0.5)
 
-    def _candidates(self, text: str) -> Iterator[tuple[int, int, float]]:
-        for start, end, score in super()._candidates(text):
-            address = _STREET_AFTER.match(text, end) or _ADDRESS_BEFORE.search(
-                text[max(0, start - 12) : start]
-            )
-            yield start, end, score - 0.3 if address else score
+    def _scored(self, text: str) -> Iterator[tuple[int, int, float]]:
+        """As for any pattern, but ``phonenumbers`` (about 25 us a number and region) is asked only
+        when the answer can change the outcome: not when, valid or not, the words nearby leave the
+        number below the reporting score."""
+        context = self.context
+        assert context is not None  # set on the class
+        for match in self.matches(text):
+            shape = _shape(match.group())
+            if shape is None:
+                continue
+            start, end = match.span()
+            valid, invalid = shape.valid, shape.invalid
+            if _STREET_AFTER.match(text, end) or _ADDRESS_BEFORE.search(text[max(0, start - 12) : start]):
+                valid, invalid = valid - 0.3, invalid - 0.3
+            score = context.adjust(text, start, end, valid, invalid, shape.is_valid)
+            if score is not None:
+                yield start, end, score
 
     def check(self, value: str) -> float | None:
-        core = _EXTENSION.sub("", value)
-        digits = sum(c.isdigit() for c in core)
-        if not 7 <= digits <= 15 or core.count("(") != core.count(")"):
+        shape = _shape(value)
+        if shape is None:
             return None
-        if (
-            core.count(".") == 1
-            or _DATE.fullmatch(core)
-            or _DOTTED_QUAD.fullmatch(core)
-            or _SSN_SHAPE.fullmatch(core)
-            or _POSTCODE.fullmatch(core)
-        ):
-            return None  # a decimal, a date, an IPv4 address, an SSN, a postcode
-        separated = not core.isdigit()
-        if core.startswith(("+", "00")):
-            international = "+" + core.lstrip("+")[2:] if core.startswith("00") else core
-            return 0.85 if _valid(international, None) else 0.3
-        regions = REGIONS if separated or core.startswith("0") else BARE_REGIONS
-        if any(_valid(core, region) for region in regions):
-            return 0.6 if separated else 0.55 if digits >= 10 else 0.35
-        return 0.35 if separated else 0.2
+        return shape.valid if shape.is_valid() else shape.invalid
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """A phone-shaped candidate: the number to validate, where, and its score if valid or not."""
+
+    number: str
+    regions: tuple[str | None, ...]
+    valid: float
+    invalid: float
+
+    def is_valid(self) -> bool:
+        return any(_valid(self.number, region) for region in self.regions)
+
+
+def _shape(value: str) -> _Shape | None:
+    """None for what is no phone number whatever ``phonenumbers`` says (a date, a decimal...)."""
+    core = _EXTENSION.sub("", value) if "x" in value or "X" in value else value  # "x 204", "ext. 204"
+    digits = sum(map(str.isdigit, core))
+    if not 7 <= digits <= 15 or core.count("(") != core.count(")"):
+        return None
+    if (
+        core.count(".") == 1
+        or _DATE.fullmatch(core)
+        or _DOTTED_QUAD.fullmatch(core)
+        or _SSN_SHAPE.fullmatch(core)
+        or _POSTCODE.fullmatch(core)
+    ):
+        return None  # a decimal, a date, an IPv4 address, an SSN, a postcode
+    separated = not core.isdigit()
+    if core.startswith(("+", "00")):
+        international = "+" + core.lstrip("+")[2:] if core.startswith("00") else core
+        return _Shape(international, (None,), 0.85, 0.3)
+    regions = REGIONS if separated or core.startswith("0") else BARE_REGIONS
+    return _Shape(
+        core, regions, 0.6 if separated else 0.55 if digits >= 10 else 0.35, 0.35 if separated else 0.2
+    )

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from agentwatch.detectors.pattern import Context, PatternDetector, words
+from agentwatch.detectors.pattern import Context, PatternDetector, shapes, words
+from agentwatch.detectors.prefilter import Screen
 
 _PESEL_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
 _NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
@@ -49,6 +50,9 @@ class PESELDetector(PatternDetector):
     pattern = re.compile(r"(?<![\w.,/+-])\d{11}(?![\w/]|[.,-]\d)")
     context = Context(positive=words("pesel", "numer pesel", "nr pesel"), negative=_NEGATIVE, boost=0.3)
 
+    def screen(self) -> Screen:
+        return shapes("[0-9]{11}")
+
     def check(self, value: str) -> float | None:
         return 0.6 if valid_pesel(value) else None
 
@@ -65,6 +69,13 @@ class NIPDetector(PatternDetector):
     context = Context(
         positive=words("nip", "vat", "vat-?id", "tax id", "pl", "regon", "podatnika"), negative=_NEGATIVE
     )
+
+    def screen(self) -> Screen:
+        return shapes(  # the pattern's group
+            "[0-9]{3}-?[0-9]{3}-?[0-9]{2}-?[0-9]{2}",
+            "[0-9]{3}-[0-9]{2}-[0-9]{2}-[0-9]{3}",
+            "[0-9]{3} [0-9]{3} [0-9]{2} [0-9]{2}",
+        )
 
     def check(self, value: str) -> float | None:
         return 0.3 if valid_nip(value.replace("-", "").replace(" ", "")) else None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from agentwatch.detectors.pattern import Context, PatternDetector, words
+from agentwatch.detectors.pattern import Context, PatternDetector, shapes, words
+from agentwatch.detectors.prefilter import Screen
 
 #: Numbers printed on sample cards and in advertising; never issued to anyone.
 _NEVER_ISSUED = frozenset({"078051120", "219099999", "123456789", "111111111", "987654320"})
@@ -40,6 +41,9 @@ class SSNDetector(PatternDetector):
             "apt",
         ),
     )
+
+    def screen(self) -> Screen:
+        return shapes(r"[0-9]{3}[ \-]?[0-9]{2}[ \-]?[0-9]{4}")  # the pattern without its lookarounds
 
     def check(self, value: str) -> float | None:
         digits = value.replace("-", "").replace(" ", "")
