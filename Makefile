@@ -5,7 +5,7 @@ PYTHON ?= python3
 
 .PHONY: install demo test lint typecheck unit bench bench-quick bench-cost bench-proxy bench-detectors eval eval-anomaly clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml setup.py $(wildcard csrc/*/*.c csrc/*/*.h)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev,eval]'

@@ -148,6 +148,7 @@ typedef struct {
     Py_UCS1 *narrow; /* the characters of the keys that are all Latin-1 (most) */
     Py_UCS4 *wide;   /* those of the others */
     Py_ssize_t narrow_used, narrow_size, wide_used, wide_size;
+    Py_ssize_t entries, capacity; /* keys in it, and the most it was made for (table_init) */
     uint32_t calls;  /* the current call's stamp (0: no call yet) */
 } Table;
 

@@ -5,10 +5,11 @@
 int
 table_init(Table *table, Py_ssize_t entries)
 {
-    if (entries > MAX_ENTRIES) {
+    if (entries < 0 || entries > MAX_ENTRIES) {
         PyErr_SetString(PyExc_ValueError, "too many entries");
         return -1;
     }
+    /* entries * 2 + 1 <= 2**31 - 1 (MAX_ENTRIES): no overflow in a 32-bit size_t either */
     size_t size = 16;
     while (size < (size_t)entries * 2 + 1) {
         size *= 2;
@@ -19,6 +20,8 @@ table_init(Table *table, Py_ssize_t entries)
         return -1;
     }
     table->mask = size - 1;
+    table->entries = 0;
+    table->capacity = entries;
     return 0;
 }
 
@@ -46,28 +49,43 @@ table_new_call(Table *table)
     return table->calls;
 }
 
-/* Make room for `more` characters of `width` bytes in a store; 0, or -1 on error. */
+/* Make room for `more` characters of `width` bytes in a store; 0, or -1 on error.
+ *
+ * A store holds at most `limit` characters: an entry's key is a uint32_t offset into it, and its
+ * size in bytes (characters * width) must fit a Py_ssize_t. The arithmetic is in size_t, where
+ * none of it can overflow on any build: on a 32-bit one a Py_ssize_t cannot hold UINT32_MAX (cast,
+ * it is -1), and doubling the size could overflow it. `used` never exceeds `limit` (this function
+ * is the only way it grows), so `limit - used` does not wrap, and the size grows to `limit` at
+ * most. */
 static int
 store_reserve(void **store, Py_ssize_t *size, Py_ssize_t used, Py_ssize_t more, size_t width)
 {
-    if (used > (Py_ssize_t)UINT32_MAX - more) {
+    size_t limit = (size_t)PY_SSIZE_T_MAX / width;
+    if (limit > UINT32_MAX) {
+        limit = UINT32_MAX;
+    }
+    if (used < 0 || more < 0 || (size_t)used > limit || (size_t)more > limit - (size_t)used) {
         PyErr_SetString(PyExc_ValueError, "keys too long in total");
         return -1;
     }
-    if (used + more <= *size) {
+    size_t needed = (size_t)used + (size_t)more; /* <= limit */
+    if (needed <= (size_t)*size) {
         return 0;
     }
-    Py_ssize_t grown = *size ? *size : 4096;
-    while (grown < used + more) {
-        grown *= 2;
+    size_t grown = *size > 0 ? (size_t)*size : 4096;
+    while (grown < needed) {
+        grown = grown > limit / 2 ? limit : grown * 2; /* never past limit: no overflow */
     }
-    void *bigger = PyMem_Realloc(*store, (size_t)grown * width);
+    if (grown > limit) {
+        grown = limit; /* (the first 4096 on a tiny limit) still >= needed */
+    }
+    void *bigger = PyMem_Realloc(*store, grown * width); /* <= PY_SSIZE_T_MAX bytes */
     if (bigger == NULL) {
         PyErr_NoMemory();
         return -1;
     }
     *store = bigger;
-    *size = grown;
+    *size = (Py_ssize_t)grown;
     return 0;
 }
 
@@ -110,7 +128,8 @@ table_store(Table *table, Entry *entry, const Text *a, const Text *b)
 
 /* The entry of the word `first` (or of the pair first second), added if new (value 0); NULL on
  * error. A key longer than the table holds is an error (ValueError); an empty one is not added
- * (no text has an empty word): *skipped is set instead. The table must have room for it. */
+ * (no text has an empty word): *skipped is set instead. A new key past the number the table was
+ * made for is an error too (RuntimeError). Runs no Python code. */
 Entry *
 table_put(Table *table, PyObject *first, PyObject *second, int *skipped)
 {
@@ -138,6 +157,11 @@ table_put(Table *table, PyObject *first, PyObject *second, int *skipped)
     if (entry != NULL) {
         return entry;
     }
+    if (table->entries >= table->capacity) {
+        /* the caller counted fewer keys than it put (a full table would make lookups loop) */
+        PyErr_SetString(PyExc_RuntimeError, "more keys than the table was made for");
+        return NULL;
+    }
     entry = &table->slots[slot];
     memset(entry, 0, sizeof(Entry));
     if (table_store(table, entry, &a, &b) < 0) {
@@ -148,5 +172,6 @@ table_put(Table *table, PyObject *first, PyObject *second, int *skipped)
     entry->first = (uint16_t)a.length;
     entry->second = (uint8_t)b.length;
     entry->flags |= USED | (second ? PAIR : 0);
+    table->entries++;
     return entry;
 }

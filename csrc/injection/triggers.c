@@ -130,13 +130,20 @@ Triggers_init_rules(TriggersObject *self, PyObject *groups)
     return 0;
 }
 
-/* Words: {word: ([(rule, group), ...], [rule, ...])}, the slots it fills and the rules it starts. */
+/* Words: {word: ([(rule, group), ...], [rule, ...])}, the slots it fills and the rules it starts;
+ * here as the dict's items (PyDict_Items: a list of (word, value) tuples that holds them). */
 static int
 Triggers_init_words(TriggersObject *self, PyObject *words)
 {
-    Py_ssize_t n_words = PyDict_GET_SIZE(words), n_slots = 0, n_starts = 0, pos = 0;
+    Py_ssize_t n_words = PyList_GET_SIZE(words), n_slots = 0, n_starts = 0;
     PyObject *word, *value;
-    while (PyDict_Next(words, &pos, &word, &value)) {
+    for (Py_ssize_t i = 0; i < n_words; i++) {
+        word = PyTuple_GET_ITEM(PyList_GET_ITEM(words, i), 0);
+        value = PyTuple_GET_ITEM(PyList_GET_ITEM(words, i), 1);
+        if (!PyUnicode_Check(word)) {
+            PyErr_SetString(PyExc_TypeError, "words: keys must be str");
+            return -1;
+        }
         if (!PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 2 ||
             !PyList_Check(PyTuple_GET_ITEM(value, 0)) || !PyList_Check(PyTuple_GET_ITEM(value, 1))) {
             PyErr_SetString(PyExc_TypeError, "words: values must be ([(rule, group)], [rule]) tuples");
@@ -155,11 +162,14 @@ Triggers_init_words(TriggersObject *self, PyObject *words)
         PyErr_NoMemory();
         return -1;
     }
-    Py_ssize_t w = 0, slot = 0, start = 0;
-    pos = 0;
-    while (PyDict_Next(words, &pos, &word, &value)) {
+    /* No Python code runs from here on (PyLong_AsSsize_t calls no __index__), so the lists in
+     * the values are as counted above; checked all the same. */
+    Py_ssize_t slot = 0, start = 0;
+    for (Py_ssize_t w = 0; w < n_words; w++) {
+        word = PyTuple_GET_ITEM(PyList_GET_ITEM(words, w), 0);
+        value = PyTuple_GET_ITEM(PyList_GET_ITEM(words, w), 1);
         PyObject *fills = PyTuple_GET_ITEM(value, 0), *begins = PyTuple_GET_ITEM(value, 1);
-        if (w >= n_words || slot + PyList_GET_SIZE(fills) > n_slots ||
+        if (slot + PyList_GET_SIZE(fills) > n_slots ||
             start + PyList_GET_SIZE(begins) > n_starts) {
             PyErr_SetString(PyExc_RuntimeError, "words changed while read");
             return -1;
@@ -189,7 +199,6 @@ Triggers_init_words(TriggersObject *self, PyObject *words)
         if (entry != NULL) {
             entry->value.index = w;
         }
-        w++;
     }
     return 0;
 }
@@ -244,12 +253,30 @@ Triggers_init(TriggersObject *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_TypeError, "Triggers is already initialised");
         return -1;
     }
-    if (Triggers_init_rules(self, groups) < 0 || Triggers_init_words(self, words) < 0 ||
-        Triggers_init_fragments(self, fragments) < 0) {
-        return -1;
+    /* Read through snapshots that hold what they list (as Lexicon does: lexicon.c), not through
+     * references lent by the caller's dict and lists. */
+    PyObject *word_items = PyDict_Items(words), *fragment_list = NULL, *group_list = NULL;
+    int result = -1;
+    if (word_items == NULL ||
+        (fragment_list = PyList_GetSlice(fragments, 0, PY_SSIZE_T_MAX)) == NULL ||
+        (group_list = PyList_GetSlice(groups, 0, PY_SSIZE_T_MAX)) == NULL) {
+        goto done;
+    }
+    if (self->full != NULL) { /* a finaliser run by the copies' allocations called __init__ */
+        PyErr_SetString(PyExc_TypeError, "Triggers is already initialised");
+        goto done;
+    }
+    if (Triggers_init_rules(self, group_list) < 0 || Triggers_init_words(self, word_items) < 0 ||
+        Triggers_init_fragments(self, fragment_list) < 0) {
+        goto done; /* dealloc frees what was allocated */
     }
     self->ready = 1;
-    return 0;
+    result = 0;
+done:
+    Py_XDECREF(word_items);
+    Py_XDECREF(fragment_list);
+    Py_XDECREF(group_list);
+    return result;
 }
 
 static int

@@ -5,8 +5,9 @@ hashes a normalised text's words once (``Words``, kept with the text's normalisa
 classifier looks them up in its weights (``Lexicon``) and the heuristics in the rules' trigger
 words (``Triggers``); two small scans (``run_of``, ``unbroken``) serve the base64 check, and
 ``Confusables`` maps look-alike letters to Latin in the words that mix them (normalisation of
-non-Latin text). It is optional twice over: the build skips it without a compiler (``setup.py``),
-and without it, or with ``AGENTWATCH_PURE_PYTHON=1`` in the environment, the detectors run their
+non-Latin text). It is optional twice over: the build skips it without a compiler (``setup.py``;
+unless ``AGENTWATCH_REQUIRE_SPEEDUPS`` is set), and without it (a warning is logged, once), or with
+``AGENTWATCH_PURE_PYTHON=1`` in the environment, the detectors run their
 pure-Python code: the reference, which gives the same findings and scores
 (``tests/detectors/injection/test_speedups.py`` compares the two on the shared data sets). The
 tables handed to C are built at run time from the weights file and ``RULES``; should building
@@ -22,9 +23,16 @@ log = logging.getLogger(__name__)
 
 #: Set (to anything but "" or "0") to ignore the compiled core.
 PURE_PYTHON_VARIABLE = "AGENTWATCH_PURE_PYTHON"
+#: Set (likewise) to make the build fail without the compiled core (``setup.py``, ``.ci/run``).
+REQUIRE_VARIABLE = "AGENTWATCH_REQUIRE_SPEEDUPS"
+
+
+def _is_set(variable: str) -> bool:
+    return os.environ.get(variable, "") not in ("", "0")
+
 
 try:
-    if os.environ.get(PURE_PYTHON_VARIABLE, "") not in ("", "0"):
+    if _is_set(PURE_PYTHON_VARIABLE):
         raise ImportError(f"{PURE_PYTHON_VARIABLE} is set")
     from agentwatch.detectors.injection._speedups import (
         Confusables,
@@ -36,7 +44,16 @@ try:
     )
 except ImportError as error:  # not built (no compiler), or switched off
     AVAILABLE = False
-    log.debug("agentwatch: injection detectors in pure Python (%s)", error)
+    if _is_set(PURE_PYTHON_VARIABLE):
+        log.debug("agentwatch: injection detectors in pure Python (%s)", error)
+    else:  # a build without a compiler (pip may have cached and reused it): say so, once
+        log.warning(
+            "agentwatch: the injection detectors' C extension is not built (%s); running in pure "
+            "Python, slower. Reinstall with a C compiler (pip install --no-cache-dir --force-reinstall "
+            "agentwatch), or set %s=1 to silence this.",
+            error,
+            PURE_PYTHON_VARIABLE,
+        )
 except Exception:  # built but broken: never the host app's problem
     AVAILABLE = False
     log.warning(
@@ -89,6 +106,7 @@ def triggers(
 __all__ = [
     "AVAILABLE",
     "PURE_PYTHON_VARIABLE",
+    "REQUIRE_VARIABLE",
     "Confusables",
     "Lexicon",
     "Triggers",
