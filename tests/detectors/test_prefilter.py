@@ -54,7 +54,7 @@ def direct(text: str, detectors: list[Detector]) -> list[Finding]:
 
 def assert_screens_hold(text: str) -> None:
     assert PREFILTER is not None
-    chosen = PREFILTER.select(text, DETECTORS)
+    chosen = PREFILTER.plan(DETECTORS, PREFILTER.opened(text))
     for detector in DETECTORS:
         if detector not in chosen:
             assert detector.scan(text) == [], (detector.name, text)
@@ -79,9 +79,8 @@ def test_extra_cases_find_what_they_are_for(name: str, text: str) -> None:
 
 def test_a_plain_text_reaches_no_pii_or_secret_detector() -> None:
     assert PREFILTER is not None
-    assert (
-        PREFILTER.select("Summarise this article about the Olympics in 300 words, please.", DETECTORS) == []
-    )
+    text = "Summarise this article about the Olympics in 300 words, please."
+    assert PREFILTER.plan(DETECTORS, PREFILTER.opened(text)) == []
 
 
 #: The pieces random texts are made of: what the cues, patterns and case folding look at.

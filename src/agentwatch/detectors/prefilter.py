@@ -148,10 +148,6 @@ class Prefilter:
             mask |= self._opens[cue]
         return mask
 
-    def select(self, text: str, detectors: Sequence[Detector]) -> Sequence[Detector]:
-        """Those of ``detectors`` that run on ``text``: the unscreened, and the screened with a cue in it."""
-        return self.plan(detectors, self.opened(text))
-
     def plan(self, detectors: Sequence[Detector], mask: int | None) -> Sequence[Detector]:
         """Those of ``detectors`` that run on a text whose cues open ``mask`` (None: all of them)."""
         if mask is None:
